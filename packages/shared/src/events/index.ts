@@ -1,0 +1,4 @@
+export * from "./topics.js";
+export * from "./data.js";
+export * from "./registry.js";
+export * from "./envelope.js";

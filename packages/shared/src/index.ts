@@ -1,0 +1,9 @@
+// @airlock/shared: what every service stands on. Import from here, not from deep paths.
+export * from "./canonical-json.js";
+export * from "./digest.js";
+export * from "./ids.js";
+export * from "./limits.js";
+export * from "./errors.js";
+export * from "./events/index.js";
+export * from "./lifecycle/backoff.js";
+export * from "./lifecycle/logger.js";
