@@ -7,3 +7,4 @@ export * from "./errors.js";
 export * from "./events/index.js";
 export * from "./lifecycle/backoff.js";
 export * from "./lifecycle/logger.js";
+export * from "./transport/index.js";

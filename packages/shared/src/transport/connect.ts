@@ -1,0 +1,59 @@
+import { ConfigError } from "../errors.js";
+import type { Logger } from "../lifecycle/logger.js";
+import type { BrokerAdapter } from "./adapter.js";
+import { MemoryAdapter, MemoryHub } from "./memory.js";
+import { Transport } from "./transport.js";
+
+/** The broker URL schemes Airlock speaks. */
+export const BROKER_SCHEMES = ["memory:", "amqp:", "amqps:", "kafka:"] as const;
+
+/**
+ * Check a broker URL without connecting. Throws a ConfigError naming AIRLOCK_BROKER when it cannot be used.
+ */
+export function parseBrokerUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`AIRLOCK_BROKER: "${url}" is not a URL; use memory://, amqp://user:pass@host:5672 or kafka://host:9092`);
+  }
+  if (!(BROKER_SCHEMES as readonly string[]).includes(parsed.protocol)) {
+    throw new ConfigError(
+      `AIRLOCK_BROKER: unsupported broker "${parsed.protocol}//"; use memory://, amqp://user:pass@host:5672 or kafka://host:9092`,
+    );
+  }
+  return parsed;
+}
+
+/** Options of {@link createTransport}. */
+export interface CreateTransportOptions {
+  logger: Logger;
+  namespace?: string;
+  /** A name for the Kafka client and RabbitMQ connection, seen in the broker's tools. */
+  clientId?: string;
+}
+
+/**
+ * The transport for a broker URL (not yet started): `memory://[name]`, `amqp[s]://…`, `kafka://host:port[,host:port]`.
+ * Adapters are loaded on demand, so the embedded default never loads kafkajs or amqplib.
+ */
+export async function createTransport(url: string, options: CreateTransportOptions): Promise<Transport> {
+  const parsed = parseBrokerUrl(url);
+  let adapter: BrokerAdapter;
+  switch (parsed.protocol) {
+    case "memory:":
+      adapter = new MemoryAdapter(MemoryHub.shared(parsed.host || "default"));
+      break;
+    case "amqp:":
+    case "amqps:": {
+      const { AmqpAdapter } = await import("./amqp/adapter.js");
+      adapter = new AmqpAdapter(url, { logger: options.logger, clientId: options.clientId ?? "airlock" });
+      break;
+    }
+    default: {
+      const { KafkaAdapter } = await import("./kafka/adapter.js");
+      adapter = new KafkaAdapter(url, { logger: options.logger, clientId: options.clientId ?? "airlock" });
+    }
+  }
+  return new Transport(adapter, { logger: options.logger, ...(options.namespace ? { namespace: options.namespace } : {}) });
+}

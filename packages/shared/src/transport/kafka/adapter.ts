@@ -1,0 +1,20 @@
+import type { Logger } from "../../lifecycle/logger.js";
+import type { BrokerAdapter, ConsumeOptions, RawConsumer, RawHandler } from "../adapter.js";
+
+/** Placeholder until the Kafka adapter lands. */
+export class KafkaAdapter implements BrokerAdapter {
+  readonly kind = "kafka";
+  constructor(_url: string, _options: { logger: Logger; clientId: string }) {}
+  start(_topics: readonly string[]): Promise<void> {
+    return Promise.reject(new Error("not implemented"));
+  }
+  publish(_topic: string, _key: string, _value: Buffer): Promise<void> {
+    return Promise.reject(new Error("not implemented"));
+  }
+  consume(_options: ConsumeOptions, _handler: RawHandler): Promise<RawConsumer> {
+    return Promise.reject(new Error("not implemented"));
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
