@@ -8,3 +8,6 @@ export * from "./events/index.js";
 export * from "./lifecycle/backoff.js";
 export * from "./lifecycle/logger.js";
 export * from "./transport/index.js";
+export * from "./lifecycle/config.js";
+export * from "./lifecycle/duration.js";
+export * from "./lifecycle/shutdown.js";
