@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` needs nothing but Node; `integration` talks to the real Postgres, RabbitMQ and Kafka.
-// Integration test files end in `.int.test.ts`, or live in the root `test/` workspace.
+// Three projects: `unit` needs nothing but Node; `integration` talks to the real Postgres, RabbitMQ and Kafka
+// (files ending in `.int.test.ts`, or in the root `test/` workspace); `disruptive` restarts a broker, so it
+// runs on its own, after the others, one file at a time (`*.restart.int.test.ts`, run with --no-file-parallelism).
 const source = { conditions: ["source"] };
+const DISRUPTIVE = "**/*.restart.int.test.ts";
 export default defineConfig({
   resolve: source,
   test: {
@@ -23,9 +25,18 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/test/**/*.int.test.ts", "services/*/test/**/*.int.test.ts", "test/**/*.test.ts"],
-          exclude: ["**/node_modules/**"],
+          exclude: ["**/node_modules/**", DISRUPTIVE],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve: source,
+        test: {
+          name: "disruptive",
+          include: [DISRUPTIVE],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
     ],
