@@ -11,3 +11,8 @@ export * from "./transport/index.js";
 export * from "./lifecycle/config.js";
 export * from "./lifecycle/duration.js";
 export * from "./lifecycle/shutdown.js";
+export * from "./lifecycle/service.js";
+export * from "./http/index.js";
+export * from "./sql/index.js";
+export * from "./outbox/index.js";
+export * from "./votes/index.js";

@@ -13,6 +13,8 @@ export interface QueryResult<R> {
 /** Something that runs one statement: the client itself, or an open transaction. */
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Run a script of several statements without parameters (a migration file). */
+  exec(script: string): Promise<void>;
 }
 
 /** Isolation level of a transaction. */

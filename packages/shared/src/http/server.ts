@@ -1,0 +1,80 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import type { Logger } from "../lifecycle/logger.js";
+import { HttpError, errorBody } from "./errors.js";
+import type { AirlockMetrics } from "./metrics.js";
+
+/** Request bodies above this are refused with 413 before they are parsed (an event is bounded at 256 KiB). */
+export const HTTP_BODY_LIMIT = 512 * 1024;
+
+/** One readiness check: resolves when the dependency answers, throws (or resolves false) when it does not. */
+export type ReadinessCheck = () => Promise<boolean | void>;
+
+/** Options of {@link createHttpServer}. */
+export interface HttpServerOptions {
+  logger: Logger;
+  metrics: AirlockMetrics;
+  /** Named checks behind /readyz, e.g. `{ broker: …, database: … }`. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Route plugins to mount (a service's read API, the gateway's routes). */
+  routes?: FastifyPluginAsync[];
+  bodyLimit?: number;
+}
+
+/**
+ * A fastify server with Airlock's conventions: JSON errors `{ error: { code, message, details? } }` for
+ * everything (validation, 404, oversize bodies, faults), `/healthz`, `/readyz` and `/metrics`.
+ * Not yet listening: call `listen({ host, port })`.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const log = options.logger.child({ module: "http" });
+  // The cast pins fastify's logger generic to the base type, so the instance matches FastifyInstance.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? HTTP_BODY_LIMIT,
+  });
+
+  app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
+    }
+    // fastify's own client errors (bad JSON, body too large, wrong content type) carry a 4xx statusCode.
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      const raw = (error as { code?: unknown }).code;
+      const code = typeof raw === "string" ? raw.toLowerCase() : "bad_request";
+      return reply.status(status).send(errorBody(code, (error as Error).message));
+    }
+    request.log.error({ err: error, url: request.url }, "request failed");
+    return reply.status(500).send(errorBody("internal", "internal error"));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody("not_found", `no route for ${request.method} ${request.url.split("?")[0]}`)),
+  );
+
+  app.get("/healthz", () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    const checks = Object.entries(options.readiness ?? {});
+    const results = await Promise.all(
+      checks.map(async ([name, check]) => {
+        try {
+          return [name, (await check()) !== false] as const;
+        } catch (error) {
+          log.warn({ err: error, check: name }, "readiness check failed");
+          return [name, false] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, ok]) => ok);
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
+  });
+  app.get("/metrics", async (_request, reply) =>
+    reply.header("content-type", options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  );
+
+  for (const routes of options.routes ?? []) await app.register(routes);
+  return app;
+}

@@ -1,0 +1,100 @@
+import pg from "pg";
+import { backoffDelay, delay } from "../lifecycle/backoff.js";
+import type { Logger } from "../lifecycle/logger.js";
+import type { Isolation, Queryable, QueryResult, SqlClient } from "./client.js";
+import { PG_ERROR, sqlState } from "./errors.js";
+
+/** Attempts of a transaction that lost a serialisation race or a deadlock, the first included. */
+const TRANSACTION_ATTEMPTS = 5;
+
+// int8 (count(*), bigserial) as a JS number, as PGlite returns it: Airlock's sequences stay far below 2^53.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID && format !== "binary"
+      ? (value: string) => Number(value)
+      : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
+};
+
+/** Options of {@link PgClient}. */
+export interface PgClientOptions {
+  logger: Logger;
+  /** Connections in the pool. */
+  max?: number;
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/** {@link SqlClient} over a `pg` pool against a Postgres server. */
+export class PgClient implements SqlClient {
+  readonly kind = "pg";
+  readonly #pool: pg.Pool;
+  readonly #log: Logger;
+  #closing: Promise<void> | undefined;
+
+  constructor(url: string, options: PgClientOptions) {
+    this.#log = options.logger.child({ module: "pg" });
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      application_name: options.applicationName ?? "airlock",
+      connectionTimeoutMillis: 10_000,
+      types,
+    });
+    // An idle client losing its server (a restart, a network blip) emits 'error' on the pool. Without a
+    // listener that error would crash the process; the pool drops the client and the next query reconnects.
+    this.#pool.on("error", (error) => this.#log.warn({ err: error }, "idle database connection lost"));
+  }
+
+  async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    const result = await this.#pool.query(text, params as unknown[] | undefined);
+    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  }
+
+  async exec(script: string): Promise<void> {
+    // Without parameters pg uses the simple query protocol, which runs several statements.
+    await this.#pool.query(script);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: { isolation?: Isolation } = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.#pool.connect();
+      let broken = false;
+      try {
+        await client.query(options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : "BEGIN");
+        const tx: Queryable = {
+          query: async <R>(text: string, params?: readonly unknown[]) => {
+            const result = await client.query(text, params as unknown[] | undefined);
+            return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+          },
+          exec: async (script: string) => {
+            await client.query(script);
+          },
+        };
+        const value = await fn(tx);
+        await client.query("COMMIT");
+        return value;
+      } catch (error) {
+        try {
+          await client.query("ROLLBACK");
+        } catch (rollbackError) {
+          // The connection itself is gone: don't return it to the pool.
+          broken = true;
+          this.#log.debug({ err: rollbackError }, "rollback failed");
+        }
+        const state = sqlState(error);
+        const transient = state === PG_ERROR.serializationFailure || state === PG_ERROR.deadlockDetected;
+        if (!transient || attempt >= TRANSACTION_ATTEMPTS) throw error;
+        this.#log.debug({ err: error, attempt }, "transaction lost a race; retrying");
+      } finally {
+        client.release(broken);
+      }
+      // Short: the competing transaction has usually committed by now. (ms: ~20, 40, 80, 160)
+      await delay(backoffDelay(attempt, { initialMs: 20, maxMs: 500, factor: 2, jitter: 0.5 }));
+    }
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.#pool.end());
+  }
+}

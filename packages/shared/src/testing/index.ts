@@ -1,0 +1,3 @@
+// Test support, imported as "@airlock/shared/testing" — never from production code.
+export * from "./database.js";
+export * from "./wait.js";

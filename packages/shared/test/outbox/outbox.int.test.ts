@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  TOPICS,
+  createTransport,
+  enqueueEvents,
+  outboxTableSql,
+  silentLogger,
+  startOutboxRelay,
+  type AirlockEvent,
+  type OutboxRelay,
+  type SqlClient,
+  type Transport,
+} from "../../src/index.js";
+import { createPgliteDatabase, createTestDatabase } from "../../src/testing/index.js";
+import { sink, toolCall, uniqueNamespace, waitFor } from "../helpers.js";
+
+const engines = {
+  pg: async () => createTestDatabase(),
+  pglite: async () => {
+    const sql = await createPgliteDatabase();
+    return { sql, drop: () => sql.close() };
+  },
+};
+
+describe.each(Object.keys(engines) as Array<keyof typeof engines>)("outbox on %s", (engine) => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function setup(): Promise<{ sql: SqlClient; transport: Transport; seen: AirlockEvent[] }> {
+    const db = await engines[engine]();
+    cleanups.push(db.drop);
+    await db.sql.exec(`create schema svc; ${outboxTableSql("svc")}`);
+    const transport = await createTransport("memory://", { logger: silentLogger(), namespace: uniqueNamespace() });
+    await transport.start();
+    cleanups.push(() => transport.close());
+    const seen: AirlockEvent[] = [];
+    await transport.subscribe({ group: "watch", topics: [TOPICS.toolCalls], handler: sink((e) => seen.push(e)) });
+    return { sql: db.sql, transport, seen };
+  }
+
+  function relay(sql: SqlClient, transport: Transport): OutboxRelay {
+    const r = startOutboxRelay({ sql, transport, schema: "svc", logger: silentLogger(), pollMs: 20 });
+    cleanups.push(() => r.stop());
+    return r;
+  }
+
+  it("publishes what a committed transaction enqueued, and nothing of a rolled-back one", async () => {
+    const { sql, transport, seen } = await setup();
+    const r = relay(sql, transport);
+    const kept = toolCall("a");
+    const dropped = toolCall("b");
+    await sql.transaction((tx) => enqueueEvents(tx, "svc", [{ event: kept }]));
+    await expect(
+      sql.transaction(async (tx) => {
+        await enqueueEvents(tx, "svc", [{ event: dropped }]);
+        throw new Error("state change failed");
+      }),
+    ).rejects.toThrow("state change failed");
+    r.kick();
+    await waitFor(() => seen.length >= 1, "the committed event");
+    await r.drained();
+    expect(seen.map((e) => e.id)).toEqual([kept.id]);
+    const { rows } = await sql.query("select * from svc.outbox");
+    expect(rows).toEqual([]);
+  });
+
+  it("keeps the order of enqueued events", async () => {
+    const { sql, transport, seen } = await setup();
+    const events = Array.from({ length: 100 }, (_, i) => toolCall("agent-0", { n: i }));
+    for (const event of events) await sql.transaction((tx) => enqueueEvents(tx, "svc", [{ event }]));
+    relay(sql, transport).kick();
+    await waitFor(() => seen.length >= 100, "100 events");
+    expect(seen.map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+
+  it("refuses to enqueue an invalid event, failing the transaction", async () => {
+    const { sql } = await setup();
+    const bad = { ...toolCall("a"), data: { call_id: "x" } } as unknown as AirlockEvent;
+    await expect(sql.transaction((tx) => enqueueEvents(tx, "svc", [{ event: bad }]))).rejects.toThrow(/invalid/);
+  });
+
+  it("publishes each event once with two relays on one outbox", async () => {
+    const { sql, transport, seen } = await setup();
+    const events = Array.from({ length: 300 }, (_, i) => toolCall(`agent-${i % 3}`, { n: i }));
+    for (let i = 0; i < events.length; i += 50) {
+      await sql.transaction((tx) =>
+        enqueueEvents(
+          tx,
+          "svc",
+          events.slice(i, i + 50).map((event) => ({ event })),
+        ),
+      );
+    }
+    const a = relay(sql, transport);
+    const b = relay(sql, transport);
+    a.kick();
+    b.kick();
+    await waitFor(() => seen.length >= 300, "300 events");
+    await Promise.all([a.drained(), b.drained()]);
+    expect(new Set(seen.map((e) => e.id)).size).toBe(300);
+    expect(seen.length).toBe(300);
+  });
+});
