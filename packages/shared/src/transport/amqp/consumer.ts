@@ -1,0 +1,134 @@
+import type { Channel, ConsumeMessage } from "amqplib";
+import type { BackoffPolicy } from "../../lifecycle/backoff.js";
+import type { Logger } from "../../lifecycle/logger.js";
+import type { ConsumeOptions, RawConsumer, RawHandler, RawMessage } from "../adapter.js";
+import type { AmqpConnection } from "./connection.js";
+import { ManagedChannel } from "./managed-channel.js";
+import { declareGroup, queueName } from "./topology.js";
+
+/** Options of an {@link AmqpConsumer}. */
+export interface AmqpConsumerOptions {
+  log: Logger;
+  backoff: BackoffPolicy;
+  /** Called once the consumer has closed, so its owner can let go of it. */
+  onClosed: () => void;
+}
+
+/**
+ * One member of a consumer group, on its own channel: `prefetch` unacknowledged messages at most, each
+ * acknowledged after its handler resolved and returned to the queue (nack, requeue) when it rejected.
+ * After a reconnect or a channel error the queue is declared and consumed again; what was unacknowledged
+ * on the lost channel is redelivered by the broker, flagged `redelivered`.
+ *
+ * Handlers are called in delivery order, synchronously as each message arrives: the Transport's
+ * KeyedSerial queues them per key from that call, which keeps one key's messages in order at any prefetch.
+ */
+export class AmqpConsumer implements RawConsumer {
+  readonly #options: ConsumeOptions;
+  readonly #handler: RawHandler;
+  readonly #settings: AmqpConsumerOptions;
+  readonly #log: Logger;
+  readonly #channel: ManagedChannel<Channel>;
+  readonly #inFlight = new Set<Promise<void>>();
+  #consumer: { channel: Channel; tag: string } | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(connection: AmqpConnection, options: ConsumeOptions, handler: RawHandler, settings: AmqpConsumerOptions) {
+    this.#options = options;
+    this.#handler = handler;
+    this.#settings = settings;
+    this.#log = settings.log.child({ group: options.group, queue: queueName(options) });
+    this.#channel = new ManagedChannel(connection, {
+      name: `consumer of ${queueName(options)}`,
+      log: this.#log,
+      backoff: settings.backoff,
+      open: (model) => model.createChannel(),
+      setup: (channel) => this.#setup(channel),
+    });
+  }
+
+  /** Resolves once the queue is declared, bound and consumed from; on failure the consumer is closed. */
+  async ready(deadline: number): Promise<void> {
+    try {
+      await this.#channel.ready(deadline);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** Stop taking messages, wait for the handlers in flight (their acks are sent), close the channel. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const channel = this.#channel.stop();
+      const consumer = this.#consumer;
+      if (channel && consumer?.channel === channel) {
+        try {
+          await channel.cancel(consumer.tag);
+        } catch (error) {
+          // The channel went with its connection: it delivers nothing more, and the broker has taken back
+          // what it held.
+          this.#log.debug({ err: error }, "cancelling the consumer failed");
+        }
+      }
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      // Closing the channel returns anything still unacknowledged to the queue.
+      await this.#channel.close();
+      this.#settings.onClosed();
+    })();
+    return this.#closing;
+  }
+
+  async #setup(channel: Channel): Promise<void> {
+    // Per consumer (global: false): this member holds at most `prefetch` unacknowledged messages.
+    await channel.prefetch(Math.max(1, this.#options.prefetch));
+    const queue = await declareGroup(channel, this.#options);
+    const { consumerTag } = await channel.consume(queue, (message) => this.#receive(channel, message));
+    this.#consumer = { channel, tag: consumerTag };
+    this.#log.debug({ consumer_tag: consumerTag }, "consuming");
+  }
+
+  #receive(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // RabbitMQ cancelled the consumer (its queue was deleted): a new channel declares it again.
+      this.#log.warn("RabbitMQ cancelled the consumer; declaring its queue again");
+      this.#channel.recycle(channel);
+      return;
+    }
+    const raw: RawMessage = {
+      topic: message.fields.exchange,
+      key: message.fields.routingKey,
+      value: message.content,
+      redelivered: message.fields.redelivered,
+    };
+    let handled: Promise<void>;
+    try {
+      handled = this.#handler(raw);
+    } catch (error) {
+      handled = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const settled = handled
+      .then(
+        () => this.#settle(message, "ack", () => channel.ack(message)),
+        (error: unknown) => {
+          this.#log.debug(
+            { err: error, topic: raw.topic, key: raw.key },
+            "handler rejected; returning the message to the queue",
+          );
+          this.#settle(message, "nack", () => channel.nack(message, false, true));
+        },
+      )
+      .finally(() => this.#inFlight.delete(settled));
+    this.#inFlight.add(settled);
+  }
+
+  // Acks go to the channel the message came on: its delivery tag means nothing on another one.
+  #settle(message: ConsumeMessage, what: "ack" | "nack", send: () => void): void {
+    try {
+      send();
+    } catch (error) {
+      // The channel has closed (connection lost, consumer closing): the broker redelivers the message.
+      this.#log.debug({ err: error, delivery_tag: message.fields.deliveryTag }, `could not ${what}: channel closed`);
+    }
+  }
+}

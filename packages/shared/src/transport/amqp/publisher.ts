@@ -1,0 +1,179 @@
+import type { ConfirmChannel } from "amqplib";
+import { AirlockError, UnavailableError } from "../../errors.js";
+import { backoffDelay, delay, type BackoffPolicy } from "../../lifecycle/backoff.js";
+import type { Logger } from "../../lifecycle/logger.js";
+import type { AmqpConnection } from "./connection.js";
+import { isRequestError, ManagedChannel } from "./managed-channel.js";
+import { declareTopic, MAX_ROUTING_KEY_BYTES } from "./topology.js";
+
+/** Options of an {@link AmqpPublisher}. */
+export interface AmqpPublisherOptions {
+  log: Logger;
+  backoff: BackoffPolicy;
+  /** How long a publish may wait for the broker (a reconnection included) before it fails, in ms. */
+  timeoutMs: number;
+}
+
+/**
+ * Publishes over one confirm channel. A publish resolves when the broker confirmed it; while the
+ * connection is down it waits (up to `timeoutMs`) and goes out on the next channel; one interrupted
+ * before its confirm is sent again — at least once: the broker may have had it, and consumers are
+ * idempotent. Every topic it has seen is re-declared on each new channel.
+ */
+export class AmqpPublisher {
+  readonly #options: AmqpPublisherOptions;
+  readonly #channel: ManagedChannel<ConfirmChannel>;
+  readonly #topics = new Set<string>();
+  // Which topics each channel has declared: a topic first seen while that channel was up is declared on it.
+  readonly #declared = new WeakMap<ConfirmChannel, Set<string>>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #stopping = new AbortController();
+  #drained: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(connection: AmqpConnection, options: AmqpPublisherOptions) {
+    this.#options = options;
+    this.#channel = new ManagedChannel(connection, {
+      name: "publisher",
+      log: options.log,
+      backoff: options.backoff,
+      open: (model) => model.createConfirmChannel(),
+      setup: async (channel) => {
+        const declared = new Set<string>();
+        this.#declared.set(channel, declared);
+        for (const topic of this.#topics) {
+          await declareTopic(channel, topic);
+          declared.add(topic);
+        }
+      },
+    });
+  }
+
+  /** Declare topics now, and again after every reconnect. */
+  declare(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) this.#topics.add(topic);
+    return this.#track(() => this.#withChannel("declaring topics", (channel) => this.#declareOn(channel, topics)));
+  }
+
+  /** Publish one persistent message; resolves when the broker confirmed it. */
+  publish(topic: string, key: string, value: Buffer): Promise<void> {
+    if (Buffer.byteLength(key) > MAX_ROUTING_KEY_BYTES) {
+      return Promise.reject(
+        new AirlockError(`a RabbitMQ routing key holds at most ${MAX_ROUTING_KEY_BYTES} bytes`, {
+          code: "key_too_long",
+          retriable: false,
+        }),
+      );
+    }
+    this.#topics.add(topic);
+    return this.#track(() =>
+      this.#withChannel(`publishing to ${topic}`, async (channel) => {
+        await this.#declareOn(channel, [topic]);
+        await this.#drained;
+        await this.#confirmed(channel, topic, key, value);
+      }),
+    );
+  }
+
+  /** Refuse new publishes, let those holding a channel get their confirms, close the channel. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      // Publishes still waiting for a connection fail now rather than hold the stop up.
+      this.#stopping.abort();
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      await this.#channel.close();
+    })();
+    return this.#closing;
+  }
+
+  // Start `run` unless closing, and remember it until it settles, so close() can wait for it.
+  #track(run: () => Promise<void>): Promise<void> {
+    if (this.#closing)
+      return Promise.reject(new AirlockError("RabbitMQ publisher is closed", { code: "closed", retriable: false }));
+    const work = run();
+    this.#inFlight.add(work);
+    const forget = (): void => void this.#inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  // Run `task` on the current channel; when the channel goes away under it, run it again on the next one.
+  async #withChannel(what: string, task: (channel: ConfirmChannel) => Promise<void>): Promise<void> {
+    const deadline = Date.now() + this.#options.timeoutMs;
+    const signal = this.#stopping.signal;
+    for (let attempt = 1; ; attempt++) {
+      const channel = await this.#channel.ready(deadline, signal);
+      try {
+        await task(channel);
+        return;
+      } catch (error) {
+        if (isNack(error)) {
+          throw new AirlockError(`RabbitMQ refused the message (nack) ${what}`, {
+            code: "publish_nacked",
+            retriable: true,
+            cause: error,
+          });
+        }
+        if (isRequestError(error)) {
+          throw new AirlockError(`RabbitMQ refused ${what}: ${describe(error)}`, {
+            code: "broker_refused",
+            retriable: false,
+            cause: error,
+          });
+        }
+        if (signal.aborted)
+          throw new AirlockError(`RabbitMQ publisher closed while ${what}`, {
+            code: "closed",
+            retriable: false,
+            cause: error,
+          });
+        if (Date.now() >= deadline)
+          throw new UnavailableError(`RabbitMQ did not confirm in time while ${what}`, { cause: error });
+        this.#options.log.info({ err: error, attempt }, `channel lost while ${what}; trying again on the next one`);
+        // A channel that is closing but has not said so yet would fail again at once: wait a little.
+        await delay(backoffDelay(attempt, this.#options.backoff), signal);
+      }
+    }
+  }
+
+  async #declareOn(channel: ConfirmChannel, topics: readonly string[]): Promise<void> {
+    const declared = this.#declared.get(channel);
+    for (const topic of topics) {
+      if (declared?.has(topic)) continue;
+      // Publishing to an exchange that does not exist is a channel error (404): declare it first.
+      await declareTopic(channel, topic);
+      declared?.add(topic);
+    }
+  }
+
+  #confirmed(channel: ConfirmChannel, topic: string, key: string, value: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const flowing = channel.publish(topic, key, value, { persistent: true }, (error: unknown) =>
+        error ? reject(error instanceof Error ? error : new Error("publish failed")) : resolve(),
+      );
+      // The socket's buffer is full: later publishes wait for it to drain (or for the channel to go).
+      if (!flowing && !this.#drained) {
+        this.#drained = new Promise<void>((done) => {
+          const release = (): void => {
+            channel.off("drain", release);
+            channel.off("close", release);
+            this.#drained = undefined;
+            done();
+          };
+          channel.on("drain", release);
+          channel.on("close", release);
+        });
+      }
+    });
+  }
+}
+
+// amqplib calls a confirm callback with Error("message nacked") for a basic.nack, and with
+// Error("channel closed") when the channel went before the confirm (lib/channel.js).
+function isNack(error: unknown): boolean {
+  return error instanceof Error && error.message === "message nacked";
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
