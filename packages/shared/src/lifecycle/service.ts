@@ -28,8 +28,5 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Wraps a stop function so that calling it twice returns the first call's promise (pg-boss's `stop`). */
-export function stopOnce(stop: () => Promise<void>): () => Promise<void> {
-  let stopping: Promise<void> | undefined;
-  return () => (stopping ??= stop());
-}
+/** Wraps a stop function so that calling it twice returns the first call's promise (an alias of `once`). */
+export { once as stopOnce } from "./shutdown.js";

@@ -67,4 +67,6 @@ export interface BrokerAdapter {
   consume(options: ConsumeOptions, handler: RawHandler): Promise<RawConsumer>;
   /** Close consumers and connections. Idempotent: a second call returns the first call's promise. */
   close(): Promise<void>;
+  /** Whether the broker connection is up now (for /readyz); adapters that cannot lose one leave it out. */
+  isConnected?(): boolean;
 }

@@ -102,6 +102,11 @@ export class Transport {
     return this.#adapter.kind;
   }
 
+  /** Whether the broker connection is up now (for /readyz). */
+  isConnected(): boolean {
+    return !this.#closing && (this.#adapter.isConnected?.() ?? true);
+  }
+
   /** Connect and declare Airlock's topics. */
   async start(): Promise<void> {
     await this.#adapter.start(ALL_TOPICS.map((topic) => this.physical(topic)));
@@ -118,10 +123,13 @@ export class Transport {
     const key = options.key ?? keyOf(event.type, event.data as never);
     const bytes = Buffer.from(JSON.stringify(event), "utf8");
     if (bytes.byteLength > MAX_EVENT_BYTES) {
-      throw new AirlockError(`${event.type} ${event.id} is ${bytes.byteLength} bytes; the limit is ${MAX_EVENT_BYTES}`, {
-        code: "payload_too_large",
-        retriable: false,
-      });
+      throw new AirlockError(
+        `${event.type} ${event.id} is ${bytes.byteLength} bytes; the limit is ${MAX_EVENT_BYTES}`,
+        {
+          code: "payload_too_large",
+          retriable: false,
+        },
+      );
     }
     await this.#adapter.publish(this.physical(topic), key, bytes);
     this.stats.published++;
@@ -188,7 +196,8 @@ export class Transport {
     this.stats.consumed++;
     const attempts = options.attempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      if (stopping.aborted) throw new AirlockError("subscription closed; left for redelivery", { code: "closed", retriable: true });
+      if (stopping.aborted)
+        throw new AirlockError("subscription closed; left for redelivery", { code: "closed", retriable: true });
       try {
         await options.handler(event, { topic, key: message.key, attempt, redelivered: message.redelivered });
         return;
@@ -218,10 +227,20 @@ export class Transport {
     const event = createEvent({
       type: "airlock.dead_letter",
       source: `airlock/${group}`,
-      data: { topic: this.#logical(message.topic), consumer: group, reason: reason.slice(0, 4000), raw, raw_bytes: message.value.byteLength },
+      data: {
+        topic: this.#logical(message.topic),
+        consumer: group,
+        reason: reason.slice(0, 4000),
+        raw,
+        raw_bytes: message.value.byteLength,
+      },
     });
     log.warn({ topic: message.topic, reason: event.data.reason, event_id: event.id }, "dead-lettered a message");
-    await this.#adapter.publish(this.physical(TOPICS.deadLetter), event.data.consumer, Buffer.from(JSON.stringify(event)));
+    await this.#adapter.publish(
+      this.physical(TOPICS.deadLetter),
+      event.data.consumer,
+      Buffer.from(JSON.stringify(event)),
+    );
     this.stats.deadLettered++;
   }
 

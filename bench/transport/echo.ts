@@ -1,0 +1,124 @@
+import {
+  TOPICS,
+  actionDigest,
+  createEvent,
+  createTransport,
+  newId,
+  silentLogger,
+  type AirlockEvent,
+  type Transport,
+} from "@airlock/shared";
+import type { BenchResult } from "../lib/result.js";
+import { since, summarize } from "../lib/stats.js";
+
+/** Options of the echo benchmark. */
+export interface EchoOptions {
+  brokers: Record<string, string>;
+  /** Sequential round trips for latency. */
+  roundTrips: number;
+  /** Messages in flight together for throughput. */
+  burst: number;
+}
+
+function request(n: number): AirlockEvent<"airlock.tool_call.requested"> {
+  const call = { agent_id: "bench-agent", tool: "search_documents", args: { n } };
+  return createEvent({
+    type: "airlock.tool_call.requested",
+    source: "bench",
+    subject: String(n),
+    data: { ...call, call_id: String(n), run_id: "bench", action_digest: actionDigest(call) },
+  });
+}
+
+/**
+ * One broker's raw echo: publish a tool call → an echo consumer takes it and republishes a verdict-sized
+ * reply → the requester consumes the reply. The same two hops Airlock's policy path makes, with no
+ * decision in between — the floor every end-to-end number is compared with.
+ */
+export async function echoOnce(url: string, options: EchoOptions): Promise<Record<string, string | number>> {
+  const transport: Transport = await createTransport(url, {
+    logger: silentLogger(),
+    namespace: `bench${newId()
+      .slice(0, 8)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "")}`,
+  });
+  await transport.start();
+  const waiting = new Map<string, () => void>();
+  try {
+    await transport.subscribe({
+      group: "echo",
+      topics: [TOPICS.toolCalls],
+      prefetch: 64,
+      handler: async (event) => {
+        const data = event.data as { call_id: string; action_digest: string };
+        await transport.publish(
+          createEvent({
+            type: "airlock.verdict.final",
+            source: "bench-echo",
+            subject: data.call_id,
+            data: {
+              call_id: data.call_id,
+              agent_id: "bench-agent",
+              action_digest: data.action_digest,
+              allowed: true,
+              outcome: "allow",
+              reason: "echo",
+              decided_by: "policy",
+            },
+          }),
+        );
+      },
+    });
+    await transport.subscribe({
+      group: "requester",
+      topics: [TOPICS.verdicts],
+      prefetch: 64,
+      handler: (event) => {
+        waiting.get((event.data as { call_id: string }).call_id)?.();
+        return Promise.resolve();
+      },
+    });
+    const roundTrip = async (n: number): Promise<void> => {
+      const done = new Promise<void>((resolve) => waiting.set(String(n), resolve));
+      await transport.publish(request(n));
+      await done;
+      waiting.delete(String(n));
+    };
+    // Warm up: connections, topic metadata, JIT.
+    for (let i = 0; i < 50; i++) await roundTrip(-1 - i);
+    const latencies: number[] = [];
+    for (let i = 0; i < options.roundTrips; i++) {
+      const start = process.hrtime.bigint();
+      await roundTrip(i);
+      latencies.push(since(start));
+    }
+    const burstStart = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: options.burst }, (_, i) => roundTrip(1_000_000 + i)));
+    const seconds = since(burstStart) / 1000;
+    const summary = summarize(latencies);
+    return {
+      round_trips: summary.n,
+      p50_ms: summary.p50_ms,
+      p99_ms: summary.p99_ms,
+      throughput_per_s: Math.round(options.burst / seconds),
+    };
+  } finally {
+    await transport.close();
+  }
+}
+
+/** The raw echo round trip on every configured broker. */
+export async function runTransportBench(options: EchoOptions): Promise<BenchResult> {
+  const rows: BenchResult["rows"] = [];
+  for (const [name, url] of Object.entries(options.brokers)) {
+    rows.push({ transport: name, ...(await echoOnce(url, options)) });
+  }
+  return {
+    name: "transport: raw echo round trip",
+    description:
+      "publish → consume → republish → consume through Airlock's Transport (zod validation on both hops, broker confirms), " +
+      `${options.roundTrips} sequential round trips for latency, then ${options.burst} concurrent for throughput. The baseline for bench/e2e.`,
+    rows,
+  };
+}

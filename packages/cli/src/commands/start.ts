@@ -1,0 +1,41 @@
+import { parseArgs } from "node:util";
+import { createLogger, loadConfig, onShutdown } from "@airlock/shared";
+import { runAirlock } from "../runtime/run.js";
+import { SERVICE_NAMES, type ServiceName } from "../runtime/services.js";
+import type { Command } from "./index.js";
+
+/** `airlock start [--only SERVICE]`: every service in one process, or one service alone. */
+export const start: Command = {
+  summary: "run Airlock: every service in one process, or --only policy|approvals|audit|gateway",
+  async run(args) {
+    const { values } = parseArgs({ args, options: { only: { type: "string" } }, allowPositionals: false });
+    const only = values.only;
+    if (only !== undefined && !(SERVICE_NAMES as readonly string[]).includes(only)) {
+      process.stderr.write(`airlock start: --only must be one of ${SERVICE_NAMES.join(", ")}\n`);
+      return 2;
+    }
+    // Read the environment once, here; a bad value stops the process with one line naming it.
+    const config = loadConfig(process.env);
+    const logger = createLogger({ level: config.LOG_LEVEL });
+    const running = await runAirlock({ config, logger, ...(only ? { only: only as ServiceName } : {}) });
+    onShutdown(() => running.stop(), { logger, deadlineMs: config.AIRLOCK_SHUTDOWN_TIMEOUT });
+    if (!only) process.stdout.write(banner(running.url));
+    // The process now lives on its servers and consumers until a signal stops it.
+    return new Promise<number>(() => undefined);
+  },
+};
+
+function banner(url: string): string {
+  return [
+    "",
+    `Airlock is running at ${url}`,
+    "",
+    "Try, in another terminal:",
+    `  npx airlock call search_documents --agent demo --args '{"query":"q3 report"}'`,
+    `  npx airlock call delete_database --agent demo`,
+    `  npx airlock call transfer_funds --agent demo --user dave@corp.example --args '{"amount":5000}' --wait 5m`,
+    `  npx airlock approvals list`,
+    `  npx airlock audit verify`,
+    "",
+  ].join("\n");
+}

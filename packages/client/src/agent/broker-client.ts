@@ -1,0 +1,109 @@
+import {
+  TOPICS,
+  createEvent,
+  createTransport,
+  newId,
+  silentLogger,
+  type Logger,
+  type Subscription,
+  type Transport,
+} from "@airlock/shared";
+import { requestData, timeoutMs, type CheckOptions, type ToolCall } from "./call.js";
+import type { AgentClient } from "./client.js";
+import { clientDenial, verdictFromEvent, type Verdict } from "./verdict.js";
+import { VerdictWaiter } from "./waiter.js";
+
+/** Options of {@link connectBroker}. */
+export interface BrokerClientOptions {
+  agent: string;
+  /** Broker URL (memory://, amqp://…, kafka://…); or pass a started `transport`. */
+  broker?: string;
+  transport?: Transport;
+  namespace?: string;
+  runId?: string;
+  logger?: Logger;
+}
+
+/**
+ * An agent client that speaks the broker: it publishes `tool_call.requested` and listens for its own
+ * verdicts (an ephemeral subscription to `airlock.verdicts`, keyed by its agent id).
+ */
+export async function connectBroker(options: BrokerClientOptions): Promise<AgentClient> {
+  const logger = options.logger ?? silentLogger();
+  const owned = options.transport === undefined;
+  const transport =
+    options.transport ??
+    (await createTransport(options.broker ?? "memory://", {
+      logger,
+      clientId: `agent-${options.agent}`,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    }));
+  if (owned) await transport.start();
+  const waiter = new VerdictWaiter();
+  let subscription: Subscription;
+  try {
+    subscription = await transport.subscribe({
+      group: `agent-${options.agent}-${newId()}`,
+      topics: [TOPICS.verdicts],
+      keys: [options.agent],
+      ephemeral: true,
+      handler: (event) => {
+        if (event.type === "airlock.verdict.final") waiter.deliver(event);
+        return Promise.resolve();
+      },
+    });
+  } catch (error) {
+    if (owned) await transport.close();
+    throw error;
+  }
+  return new BrokerAgentClient(options.agent, options.runId ?? newId(), transport, waiter, async () => {
+    await subscription.close();
+    if (owned) await transport.close();
+  });
+}
+
+class BrokerAgentClient implements AgentClient {
+  #closing: Promise<void> | undefined;
+  constructor(
+    readonly agent: string,
+    readonly runId: string,
+    private readonly transport: Transport,
+    private readonly waiter: VerdictWaiter,
+    private readonly closeAll: () => Promise<void>,
+  ) {}
+
+  async check(call: ToolCall, options: CheckOptions = {}): Promise<Verdict> {
+    const data = requestData(this.agent, this.runId, call);
+    const waiting = this.waiter.wait(data.call_id, timeoutMs(options), options.signal);
+    await this.transport.publish(
+      createEvent({ type: "airlock.tool_call.requested", source: `agent/${this.agent}`, subject: data.call_id, data }),
+    );
+    const event = await waiting;
+    if (event) return verdictFromEvent(event.data, data.action_digest);
+    const aborted = options.signal?.aborted === true;
+    await this.transport.publish(
+      createEvent({
+        type: "airlock.tool_call.cancelled",
+        source: `agent/${this.agent}`,
+        subject: data.call_id,
+        data: {
+          call_id: data.call_id,
+          agent_id: this.agent,
+          reason: aborted ? "aborted by the agent" : "the agent stopped waiting",
+        },
+      }),
+    );
+    return aborted
+      ? clientDenial(data.call_id, data.action_digest, "cancelled", "aborted by the agent")
+      : clientDenial(
+          data.call_id,
+          data.action_digest,
+          "expired",
+          `no verdict within ${timeoutMs(options)} ms; failing closed`,
+        );
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.closeAll());
+  }
+}

@@ -1,0 +1,105 @@
+import { newId, type EventData } from "@airlock/shared";
+import { requestData, timeoutMs, type CheckOptions, type ToolCall } from "./call.js";
+import type { AgentClient } from "./client.js";
+import { clientDenial, verdictFromEvent, type Verdict } from "./verdict.js";
+
+/** Options of {@link connectHttp}. */
+export interface HttpClientOptions {
+  agent: string;
+  /** The Airlock HTTP API, e.g. http://127.0.0.1:7700. */
+  url: string;
+  runId?: string;
+  /** Injected for tests; the global fetch otherwise. */
+  fetch?: typeof fetch;
+}
+
+/** What the API answers for a tool call. */
+interface CallResponse {
+  call_id: string;
+  verdict?: EventData<"airlock.verdict.final">;
+}
+
+/** Longest single long-poll; a check that waits longer asks again. */
+const LONG_POLL_MS = 25_000;
+
+/**
+ * An agent client over the HTTP API, for agents that don't speak the broker: `POST /v1/tool-calls?wait=`
+ * submits and waits; if the verdict takes longer (an escalation), `GET /v1/tool-calls/:id?wait=` long-polls.
+ */
+export function connectHttp(options: HttpClientOptions): Promise<AgentClient> {
+  return Promise.resolve(
+    new HttpAgentClient(
+      options.agent,
+      options.runId ?? newId(),
+      options.url.replace(/\/$/, ""),
+      options.fetch ?? fetch,
+    ),
+  );
+}
+
+class HttpAgentClient implements AgentClient {
+  constructor(
+    readonly agent: string,
+    readonly runId: string,
+    private readonly base: string,
+    private readonly fetch: typeof globalThis.fetch,
+  ) {}
+
+  async check(call: ToolCall, options: CheckOptions = {}): Promise<Verdict> {
+    const data = requestData(this.agent, this.runId, call);
+    const deadline = Date.now() + timeoutMs(options);
+    const remaining = (): number => Math.max(0, Math.min(LONG_POLL_MS, deadline - Date.now()));
+    try {
+      let response = await this.request<CallResponse>(`/v1/tool-calls?wait=${remaining()}ms`, {
+        method: "POST",
+        body: JSON.stringify(data),
+        signal: options.signal,
+      });
+      while (!response.verdict && Date.now() < deadline && !options.signal?.aborted) {
+        response = await this.request<CallResponse>(
+          `/v1/tool-calls/${encodeURIComponent(data.call_id)}?wait=${remaining()}ms`,
+          {
+            signal: options.signal,
+          },
+        );
+      }
+      if (response.verdict) return verdictFromEvent(response.verdict, data.action_digest);
+    } catch (error) {
+      if (!options.signal?.aborted) throw error;
+    }
+    const aborted = options.signal?.aborted === true;
+    // Best effort: the call is denied here whatever the server answers.
+    await this.request(`/v1/tool-calls/${encodeURIComponent(data.call_id)}`, { method: "DELETE" }).catch(
+      () => undefined,
+    );
+    return aborted
+      ? clientDenial(data.call_id, data.action_digest, "cancelled", "aborted by the agent")
+      : clientDenial(
+          data.call_id,
+          data.action_digest,
+          "expired",
+          `no verdict within ${timeoutMs(options)} ms; failing closed`,
+        );
+  }
+
+  private async request<T>(
+    path: string,
+    init: { method?: string; body?: string; signal?: AbortSignal | undefined },
+  ): Promise<T> {
+    const response = await this.fetch(this.base + path, {
+      method: init.method ?? "GET",
+      headers: init.body === undefined ? {} : { "content-type": "application/json" },
+      ...(init.body === undefined ? {} : { body: init.body }),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
+    const body = (await response.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
+    if (!response.ok && response.status !== 202) {
+      throw new Error(`Airlock answered ${response.status}: ${body.error?.message ?? response.statusText}`);
+    }
+    return body;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,60 @@
+import type { EventData } from "@airlock/shared";
+
+/** The final answer to one tool call, as an agent sees it. */
+export interface Verdict {
+  call_id: string;
+  /** Run the tool only when this is true — and only with the exact arguments checked. */
+  allowed: boolean;
+  /** allow · audit · deny · approved · rejected · expired · cancelled. */
+  outcome: EventData<"airlock.verdict.final">["outcome"];
+  reason: string;
+  /** Who decided: the policy, the reviewers, the approval's timeout, or this client failing closed. */
+  decided_by: EventData<"airlock.verdict.final">["decided_by"] | "client";
+  /** The digest of the action the verdict is for. */
+  action_digest: string;
+}
+
+/**
+ * The verdict an agent acts on, from a `verdict.final` event. A verdict naming another action than the
+ * one the agent asked about is never an allow: the approval is bound to the exact call.
+ */
+export function verdictFromEvent(data: EventData<"airlock.verdict.final">, expectedDigest: string): Verdict {
+  if (data.action_digest !== expectedDigest) {
+    return {
+      call_id: data.call_id,
+      allowed: false,
+      outcome: "deny",
+      reason: `the verdict is for another action (digest ${data.action_digest.slice(0, 12)}…, asked ${expectedDigest.slice(0, 12)}…)`,
+      decided_by: "client",
+      action_digest: expectedDigest,
+    };
+  }
+  return {
+    call_id: data.call_id,
+    allowed: data.allowed,
+    outcome: data.outcome,
+    reason: data.reason,
+    decided_by: data.decided_by,
+    action_digest: data.action_digest,
+  };
+}
+
+/** A deny this client decided on its own: nothing answered in time, or the caller gave up. Fail closed. */
+export function clientDenial(
+  callId: string,
+  digest: string,
+  outcome: "expired" | "cancelled",
+  reason: string,
+): Verdict {
+  return { call_id: callId, allowed: false, outcome, reason, decided_by: "client", action_digest: digest };
+}
+
+/** Thrown by a guarded tool that was not allowed to run. */
+export class DeniedError extends Error {
+  readonly verdict: Verdict;
+  constructor(tool: string, verdict: Verdict) {
+    super(`${tool} denied (${verdict.outcome}): ${verdict.reason}`);
+    this.name = "DeniedError";
+    this.verdict = verdict;
+  }
+}

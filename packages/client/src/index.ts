@@ -1,0 +1,2 @@
+// @airlock/client: what agents and reviewer tools import.
+export * from "./agent/index.js";

@@ -1,0 +1,146 @@
+import { z } from "zod";
+import type { FastifyPluginAsync } from "fastify";
+import {
+  CallContext,
+  CallMetadata,
+  HttpError,
+  ToolArgs,
+  actionDigest,
+  createEvent,
+  newId,
+  parseDuration,
+  type EventData,
+  type Transport,
+} from "@airlock/shared";
+import type { VerdictWaiter } from "@airlock/client";
+
+/** What is known of a call: read from the services' stores. */
+export interface CallStatus {
+  call_id: string;
+  decision?: EventData<"airlock.policy.decided">;
+  verdict?: EventData<"airlock.verdict.final">;
+}
+
+/** Looks a call up in the stores; undefined when nothing was recorded for it. */
+export type CallLookup = (callId: string) => Promise<CallStatus | undefined>;
+
+/** Dependencies of {@link toolCallRoutes}. */
+export interface ToolCallRoutesDeps {
+  transport: Transport;
+  waiter: VerdictWaiter;
+  lookup: CallLookup;
+}
+
+/** The body of POST /v1/tool-calls: a tool_call.requested's data; ids, run and digest may be left out. */
+const SubmitBody = z.strictObject({
+  agent_id: z.string().min(1).max(200),
+  tool: z.string().min(1).max(200),
+  args: ToolArgs.default({}),
+  run_id: z.string().min(1).max(200).optional(),
+  call_id: z.string().min(1).max(200).optional(),
+  action_digest: z.string().optional(),
+  context: CallContext.default({}),
+  metadata: CallMetadata.default({}),
+  reply_to: z.string().optional(),
+});
+
+/** The longest `?wait=` honoured in one request. */
+const MAX_WAIT_MS = 60_000;
+
+function waitMs(query: unknown): number {
+  const text = (query as { wait?: unknown }).wait;
+  if (text === undefined) return 0;
+  const ms = typeof text === "string" ? parseDuration(/^\d+$/.test(text) ? `${text}ms` : text) : undefined;
+  if (ms === undefined)
+    throw new HttpError(
+      400,
+      "bad_wait",
+      `wait: "${typeof text === "string" ? text : JSON.stringify(text)}" is not a duration such as 30s or 500ms`,
+    );
+  return Math.min(ms, MAX_WAIT_MS);
+}
+
+function parseBody(body: unknown): z.output<typeof SubmitBody> {
+  const parsed = SubmitBody.safeParse(body);
+  if (!parsed.success) {
+    throw new HttpError(
+      400,
+      "invalid_tool_call",
+      "the body is not a valid tool call",
+      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * POST /v1/tool-calls[?wait=30s] submits a call (200 with its verdict, or 202 while it is pending);
+ * GET /v1/tool-calls/:call_id[?wait=] tells its decision and verdict so far (long-polls with wait);
+ * DELETE /v1/tool-calls/:call_id?agent_id= cancels a pending call (its verdict is deny).
+ */
+export function toolCallRoutes(deps: ToolCallRoutesDeps): FastifyPluginAsync {
+  return (app) => {
+    app.post("/v1/tool-calls", async (request, reply) => {
+      const wait = waitMs(request.query);
+      const body = parseBody(request.body);
+      const digest = actionDigest({ agent_id: body.agent_id, tool: body.tool, args: body.args });
+      if (body.action_digest !== undefined && body.action_digest !== digest) {
+        throw new HttpError(400, "digest_mismatch", "action_digest is not the digest of {agent_id, tool, args}", {
+          expected: digest,
+        });
+      }
+      const callId = body.call_id ?? newId();
+      const data = { ...body, call_id: callId, run_id: body.run_id ?? callId, action_digest: digest };
+      const event = createEvent({
+        type: "airlock.tool_call.requested",
+        source: `agent/${body.agent_id}`,
+        subject: callId,
+        data,
+      });
+      const waiting = wait > 0 ? deps.waiter.wait(callId, wait) : undefined;
+      await deps.transport.publish(event);
+      const verdict = await waiting;
+      if (verdict) return reply.status(200).send({ call_id: callId, action_digest: digest, verdict: verdict.data });
+      return reply.status(202).send({ call_id: callId, action_digest: digest, status: "pending" });
+    });
+
+    app.get<{ Params: { call_id: string } }>("/v1/tool-calls/:call_id", async (request, reply) => {
+      const wait = waitMs(request.query);
+      const callId = request.params.call_id;
+      // Register before reading, so a verdict landing between the read and the wait is not missed.
+      const waiting = wait > 0 ? deps.waiter.wait(callId, wait) : undefined;
+      const status = await deps.lookup(callId);
+      if (status?.verdict || !waiting) {
+        if (!status) throw new HttpError(404, "not_found", `no tool call ${callId}`);
+        return reply.send(status);
+      }
+      const verdict = await waiting;
+      const latest = (await deps.lookup(callId)) ?? { call_id: callId };
+      return reply
+        .status(verdict || latest.verdict ? 200 : 202)
+        .send(verdict ? { ...latest, verdict: verdict.data } : latest);
+    });
+
+    app.delete<{ Params: { call_id: string }; Querystring: { agent_id?: string } }>(
+      "/v1/tool-calls/:call_id",
+      async (request, reply) => {
+        const callId = request.params.call_id;
+        const status = await deps.lookup(callId);
+        const agent = status?.decision?.agent_id ?? request.query.agent_id;
+        if (!agent) throw new HttpError(404, "not_found", `no tool call ${callId}`);
+        if (status?.verdict)
+          throw new HttpError(409, "already_decided", `tool call ${callId} already has its verdict`, status.verdict);
+        await deps.transport.publish(
+          createEvent({
+            type: "airlock.tool_call.cancelled",
+            source: "gateway",
+            subject: callId,
+            data: { call_id: callId, agent_id: agent, reason: "cancelled over the HTTP API" },
+          }),
+        );
+        return reply.status(202).send({ call_id: callId, status: "cancelling" });
+      },
+    );
+    return Promise.resolve();
+  };
+}
