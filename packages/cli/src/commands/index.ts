@@ -1,3 +1,4 @@
+import { call } from "./call.js";
 import { start } from "./start.js";
 
 /** One subcommand of `airlock`. */
@@ -11,6 +12,7 @@ export interface Command {
 /** Every command, by name. */
 export const COMMANDS: Record<string, Command> = {
   start,
+  call,
 };
 
 /** The usage text. */

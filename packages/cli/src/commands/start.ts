@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { createLogger, loadConfig, onShutdown } from "@airlock/shared";
+import { prepareEmbedded } from "../runtime/embedded.js";
 import { runAirlock } from "../runtime/run.js";
 import { SERVICE_NAMES, type ServiceName } from "../runtime/services.js";
 import type { Command } from "./index.js";
@@ -17,7 +18,9 @@ export const start: Command = {
     // Read the environment once, here; a bad value stops the process with one line naming it.
     const config = loadConfig(process.env);
     const logger = createLogger({ level: config.LOG_LEVEL });
-    const running = await runAirlock({ config, logger, ...(only ? { only: only as ServiceName } : {}) });
+    // All in one process with nothing configured: the example policy and demo reviewers under AIRLOCK_DATA_DIR.
+    const embedded = only ? {} : await prepareEmbedded(config, logger);
+    const running = await runAirlock({ config, logger, ...(only ? { only: only as ServiceName } : {}), ...embedded });
     onShutdown(() => running.stop(), { logger, deadlineMs: config.AIRLOCK_SHUTDOWN_TIMEOUT });
     if (!only) process.stdout.write(banner(running.url));
     // The process now lives on its servers and consumers until a signal stops it.
