@@ -1,12 +1,17 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 // Three projects: `unit` needs nothing but Node; `integration` talks to the real Postgres, RabbitMQ and Kafka
 // (files ending in `.int.test.ts`, or in the root `test/` workspace); `disruptive` restarts a broker, so it
 // runs on its own, after the others, one file at a time (`*.restart.int.test.ts`, run with --no-file-parallelism).
-const source = { conditions: ["source"] };
+// Workspace packages resolve to their TypeScript sources (the "source" export condition), never to a
+// stale dist/. Tests run in Vite's SSR environment, whose conditions are set under `ssr`.
+const source = { conditions: ["source", ...defaultServerConditions] };
+const ssr = { resolve: { conditions: ["source", ...defaultServerConditions] } };
 const DISRUPTIVE = "**/*.restart.int.test.ts";
 export default defineConfig({
   resolve: source,
+  ssr,
   test: {
     // Two cores: a handful of files at once keeps the brokers responsive.
     maxWorkers: 3,
@@ -14,6 +19,7 @@ export default defineConfig({
     projects: [
       {
         resolve: source,
+        ssr,
         test: {
           name: "unit",
           include: ["packages/*/test/**/*.test.ts", "services/*/test/**/*.test.ts"],
@@ -22,6 +28,7 @@ export default defineConfig({
       },
       {
         resolve: source,
+        ssr,
         test: {
           name: "integration",
           include: ["packages/*/test/**/*.int.test.ts", "services/*/test/**/*.int.test.ts", "test/**/*.test.ts"],
@@ -32,6 +39,7 @@ export default defineConfig({
       },
       {
         resolve: source,
+        ssr,
         test: {
           name: "disruptive",
           include: [DISRUPTIVE],
