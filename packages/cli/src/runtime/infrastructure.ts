@@ -2,6 +2,7 @@ import {
   connectSql,
   createMetrics,
   createTransport,
+  metricsObserver,
   redactUrl,
   type AirlockMetrics,
   type Config,
@@ -35,6 +36,7 @@ export async function openInfrastructure(config: Config, logger: Logger, clientI
     transport = await createTransport(config.AIRLOCK_BROKER, {
       logger,
       clientId,
+      observer: metricsObserver(metrics),
       ...(config.AIRLOCK_NAMESPACE ? { namespace: config.AIRLOCK_NAMESPACE } : {}),
     });
     await transport.start();

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { TransportObserver } from "../transport/transport.js";
 
 /**
  * Airlock's Prometheus metrics, one registry per process (served at /metrics). Services record into the
@@ -61,5 +62,14 @@ export function createMetrics(options: { defaults?: boolean } = {}): AirlockMetr
       labelNames: ["topic", "group"],
       registers,
     }),
+  };
+}
+
+/** A transport observer that counts into the metrics: events out, events handled, dead letters. */
+export function metricsObserver(metrics: AirlockMetrics): TransportObserver {
+  return {
+    published: (topic) => metrics.eventsOut.inc({ topic }),
+    handled: (topic, group) => metrics.eventsIn.inc({ topic, group }),
+    deadLettered: (topic, group) => metrics.deadLetters.inc({ topic, group }),
   };
 }

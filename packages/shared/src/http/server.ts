@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { Logger } from "../lifecycle/logger.js";
 import { HttpError, errorBody } from "./errors.js";
 import type { AirlockMetrics } from "./metrics.js";
@@ -31,7 +31,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? HTTP_BODY_LIMIT,
   });
 

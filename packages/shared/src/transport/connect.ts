@@ -2,7 +2,7 @@ import { ConfigError } from "../errors.js";
 import type { Logger } from "../lifecycle/logger.js";
 import type { BrokerAdapter } from "./adapter.js";
 import { MemoryAdapter, MemoryHub } from "./memory.js";
-import { Transport } from "./transport.js";
+import { Transport, type TransportObserver } from "./transport.js";
 
 /** The broker URL schemes Airlock speaks. */
 export const BROKER_SCHEMES = ["memory:", "amqp:", "amqps:", "kafka:"] as const;
@@ -15,7 +15,9 @@ export function parseBrokerUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`AIRLOCK_BROKER: "${url}" is not a URL; use memory://, amqp://user:pass@host:5672 or kafka://host:9092`);
+    throw new ConfigError(
+      `AIRLOCK_BROKER: "${url}" is not a URL; use memory://, amqp://user:pass@host:5672 or kafka://host:9092`,
+    );
   }
   if (!(BROKER_SCHEMES as readonly string[]).includes(parsed.protocol)) {
     throw new ConfigError(
@@ -31,6 +33,8 @@ export interface CreateTransportOptions {
   namespace?: string;
   /** A name for the Kafka client and RabbitMQ connection, seen in the broker's tools. */
   clientId?: string;
+  /** Told of every publish, handled event and dead letter (metrics). */
+  observer?: TransportObserver;
 }
 
 /**
@@ -55,5 +59,9 @@ export async function createTransport(url: string, options: CreateTransportOptio
       adapter = new KafkaAdapter(url, { logger: options.logger, clientId: options.clientId ?? "airlock" });
     }
   }
-  return new Transport(adapter, { logger: options.logger, ...(options.namespace ? { namespace: options.namespace } : {}) });
+  return new Transport(adapter, {
+    logger: options.logger,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
 }

@@ -51,9 +51,17 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** Told of what a transport moves, for metrics. Called synchronously; must not throw. */
+export interface TransportObserver {
+  published?(topic: string): void;
+  handled?(topic: string, group: string): void;
+  deadLettered?(topic: string, group: string): void;
+}
+
 /** Options of a {@link Transport}. */
 export interface TransportOptions {
   logger: Logger;
+  observer?: TransportObserver;
   /**
    * Prefixed to every topic and group name on the wire (`<namespace>.airlock.tool-calls`), so tests and
    * several deployments can share one broker without seeing each other.
@@ -88,6 +96,7 @@ export class Transport {
   readonly #adapter: BrokerAdapter;
   readonly #log: Logger;
   readonly #prefix: string;
+  readonly #observer: TransportObserver;
   readonly #subscriptions = new Set<Subscription>();
   #closing: Promise<void> | undefined;
 
@@ -95,6 +104,7 @@ export class Transport {
     this.#adapter = adapter;
     this.#log = options.logger.child({ module: "transport", broker: adapter.kind });
     this.#prefix = options.namespace ? `${options.namespace}.` : "";
+    this.#observer = options.observer ?? {};
   }
 
   /** memory, amqp or kafka. */
@@ -133,6 +143,7 @@ export class Transport {
     }
     await this.#adapter.publish(this.physical(topic), key, bytes);
     this.stats.published++;
+    this.#observer.published?.(topic);
   }
 
   /** Publish bytes as they are, valid or not: for hostile-input tests and tools that relay raw messages. */
@@ -200,6 +211,7 @@ export class Transport {
         throw new AirlockError("subscription closed; left for redelivery", { code: "closed", retriable: true });
       try {
         await options.handler(event, { topic, key: message.key, attempt, redelivered: message.redelivered });
+        this.#observer.handled?.(topic, options.group);
         return;
       } catch (error) {
         this.stats.handlerErrors++;
@@ -242,6 +254,7 @@ export class Transport {
       Buffer.from(JSON.stringify(event)),
     );
     this.stats.deadLettered++;
+    this.#observer.deadLettered?.(event.data.topic, group);
   }
 
   #logical(physical: string): string {
