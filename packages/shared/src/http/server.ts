@@ -27,10 +27,11 @@ export interface HttpServerOptions {
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const log = options.logger.child({ module: "http" });
-  // The cast pins fastify's logger generic to the base type, so the instance matches FastifyInstance.
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  // Typed as the base logger so the instance is a plain FastifyInstance (pino's Logger type would leak
+  // into fastify's generics and every route plugin's signature).
+  const loggerInstance: FastifyBaseLogger = log;
   const app = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? HTTP_BODY_LIMIT,
   });
