@@ -2,6 +2,7 @@ import { ConfigError } from "../errors.js";
 import type { Logger } from "../lifecycle/logger.js";
 import type { BrokerAdapter } from "./adapter.js";
 import { MemoryAdapter, MemoryHub } from "./memory.js";
+import { parseKafkaUrl } from "./kafka/settings.js";
 import { Transport, type TransportObserver } from "./transport.js";
 
 /** The broker URL schemes Airlock speaks. */
@@ -11,6 +12,12 @@ export const BROKER_SCHEMES = ["memory:", "amqp:", "amqps:", "kafka:"] as const;
  * Check a broker URL without connecting. Throws a ConfigError naming AIRLOCK_BROKER when it cannot be used.
  */
 export function parseBrokerUrl(url: string): URL {
+  // kafka:// may list several brokers ("a:9092,b:9092"), which WHATWG URL refuses: the Kafka parser checks
+  // the list (a ConfigError naming AIRLOCK_BROKER) and the first broker's URL stands for the scheme.
+  if (url.startsWith("kafka://")) {
+    parseKafkaUrl(url);
+    return new URL(url.replace(/,[^/?#]*/g, ""));
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

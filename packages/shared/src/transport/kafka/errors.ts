@@ -1,0 +1,22 @@
+import { AirlockError, UnavailableError } from "../../errors.js";
+
+/**
+ * A kafkajs failure as an Airlock fault. kafkajs wraps the error that made it give up (retries exceeded,
+ * non-retriable) around the broker's or the network's own; that root says whether trying again can help:
+ * a connection refused can, a message over the broker's size limit cannot.
+ */
+export function kafkaFault(what: string, cause: unknown): AirlockError {
+  const root = rootCause(cause);
+  const message = `${what}: ${cause instanceof Error ? cause.message : String(cause)}`;
+  const retriable = !(root instanceof Error && (root as { retriable?: unknown }).retriable === false);
+  return retriable
+    ? new UnavailableError(message, { cause })
+    : new AirlockError(message, { code: "broker_refused", retriable, cause });
+}
+
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 10 && current instanceof Error && current.cause !== undefined; depth++)
+    current = current.cause;
+  return current;
+}

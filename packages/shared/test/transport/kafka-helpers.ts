@@ -1,0 +1,108 @@
+import net from "node:net";
+import { Kafka, logLevel, type ISocketFactory } from "kafkajs";
+import { parseKafkaUrl } from "../../src/transport/kafka/settings.js";
+
+/** The Kafka the integration tests use: AIRLOCK_TEST_KAFKA_URL, else the local broker (tools/kafka/start.sh). */
+export function kafkaTestUrl(): string {
+  return process.env.AIRLOCK_TEST_KAFKA_URL ?? "kafka://127.0.0.1:9092";
+}
+
+/** `url` with these kafka:// options added, e.g. `{ partitions: "1" }`. */
+export function withOptions(url: string, options: Record<string, string>): string {
+  return `${url}${url.includes("?") ? "&" : "?"}${new URLSearchParams(options).toString()}`;
+}
+
+/** The consumer groups on the broker whose ids start with `prefix`. */
+export async function groupsStartingWith(url: string, prefix: string): Promise<string[]> {
+  const admin = new Kafka({
+    clientId: "airlock-test-groups",
+    brokers: parseKafkaUrl(url).brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    return (await admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.startsWith(prefix));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Delete the topics and consumer groups whose names start with one of these namespaces (`<namespace>.`).
+ * Names are unique per test anyway; this keeps a shared broker from piling up thousands of partitions.
+ */
+export async function deleteNamespaced(
+  url: string,
+  namespaces: Iterable<string>,
+): Promise<{ topics: number; groups: number }> {
+  const prefixes = [...namespaces].map((namespace) => `${namespace}.`);
+  if (prefixes.length === 0) return { topics: 0, groups: 0 };
+  const ours = (name: string): boolean => prefixes.some((prefix) => name.startsWith(prefix));
+  const admin = new Kafka({
+    clientId: "airlock-test-cleanup",
+    brokers: parseKafkaUrl(url).brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const groups = (await admin.listGroups()).groups.map((group) => group.groupId).filter(ours);
+    if (groups.length > 0) await admin.deleteGroups(groups);
+    const topics = (await admin.listTopics()).filter(ours);
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    return { topics: topics.length, groups: groups.length };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * A network between one Kafka client and the broker that a test can cut: `cut()` resets every open connection
+ * and makes new ones fail with ECONNREFUSED (they go to a port nobody listens on), as when the client's host
+ * loses its route to the broker; `heal()` lets connections through again.
+ */
+export class CuttableNetwork {
+  readonly #open = new Set<net.Socket>();
+  #refusedPort: number | undefined;
+  #cut = false;
+
+  /** The kafkajs socket factory to give the client. */
+  readonly socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+    const socket =
+      this.#cut && this.#refusedPort !== undefined
+        ? net.connect({ host: "127.0.0.1", port: this.#refusedPort }, onConnect)
+        : net.connect({ host, port }, onConnect);
+    this.#open.add(socket);
+    socket.once("close", () => this.#open.delete(socket));
+    return socket;
+  };
+
+  /** Whether connections are being refused now. */
+  get isCut(): boolean {
+    return this.#cut;
+  }
+
+  /** Drop every connection and refuse new ones. */
+  async cut(): Promise<void> {
+    this.#refusedPort ??= await closedPort();
+    this.#cut = true;
+    // What a client sees when the path to its broker breaks mid-connection. A plain destroy() would go unnoticed:
+    // kafkajs listens for 'end' and 'error', not 'close', and would wait out its 30 s request timeout instead.
+    for (const socket of this.#open)
+      socket.destroy(Object.assign(new Error("read ECONNRESET (network cut by the test)"), { code: "ECONNRESET" }));
+  }
+
+  /** Let connections through again. */
+  heal(): void {
+    this.#cut = false;
+  }
+}
+
+/** A local port that was free a moment ago and has no listener now: connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  if (address === null || typeof address === "string") throw new Error("could not find a free port");
+  return address.port;
+}
