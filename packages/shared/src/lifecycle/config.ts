@@ -48,7 +48,9 @@ export const ConfigSchema = z.object({
   AIRLOCK_POLICY: z.string().min(1).optional(),
   AIRLOCK_REVIEWERS: z.string().min(1).optional(),
   AIRLOCK_KEYS: z.string().min(1).optional(),
-  AIRLOCK_URL: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).default("http://127.0.0.1:7700"),
+  AIRLOCK_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .default("http://127.0.0.1:7700"),
   AIRLOCK_MODE: z.enum(["interactive", "headless"]).default("interactive"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   AIRLOCK_HTTP_PORT: port(7700),
@@ -59,6 +61,19 @@ export const ConfigSchema = z.object({
   AIRLOCK_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
   AIRLOCK_CHECKPOINT_INTERVAL: duration("10s"),
   AIRLOCK_SHUTDOWN_TIMEOUT: duration("15s"),
+  /** Comma-separated webhook URLs told when an approval opens (Slack-compatible and generic JSON bodies). */
+  AIRLOCK_WEBHOOKS: z
+    .string()
+    .optional()
+    .transform((text) =>
+      (text ?? "")
+        .split(",")
+        .map((url) => url.trim())
+        .filter((url) => url.length > 0),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: "must be a comma-separated list of http(s) URLs" }))),
+  /** Key of the HMAC-SHA256 signature each webhook request carries (header X-Airlock-Signature). */
+  AIRLOCK_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 /** Validated configuration. */

@@ -13,6 +13,8 @@ export const DEFAULT_REDACT = [
   "req.headers.authorization",
   "config.databaseUrl",
   "config.broker",
+  "config.AIRLOCK_WEBHOOK_SECRET",
+  "config.DATABASE_URL",
 ];
 
 /** Options of {@link createLogger}. */
