@@ -1,4 +1,7 @@
+import { approvals } from "./approvals.js";
+import { approve, reject } from "./approve.js";
 import { call } from "./call.js";
+import { keys } from "./keys.js";
 import { start } from "./start.js";
 
 /** One subcommand of `airlock`. */
@@ -13,6 +16,10 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   start,
   call,
+  approvals,
+  approve,
+  reject,
+  keys,
 };
 
 /** The usage text. */

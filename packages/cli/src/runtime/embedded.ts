@@ -5,6 +5,7 @@ import {
   formatPublicKey,
   generateReviewerKeyPair,
   reviewersFileLine,
+  reviewerKeysDir,
   writeReviewerKey,
   type Config,
   type Logger,
@@ -54,7 +55,7 @@ export async function prepareEmbedded(config: Config, logger: Logger): Promise<P
   }
   if (!config.AIRLOCK_REVIEWERS) {
     const reviewersPath = path.join(dataDir, "reviewers.yaml");
-    const keysDir = config.AIRLOCK_KEYS ? path.resolve(config.AIRLOCK_KEYS) : path.join(dataDir, "keys");
+    const keysDir = path.resolve(reviewerKeysDir(config));
     if (!(await exists(reviewersPath))) {
       const lines = ["# Demo reviewers made by `airlock start`; their private keys are in " + keysDir];
       for (const reviewer of DEMO_REVIEWERS) {

@@ -91,3 +91,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
   throw new ConfigError(lines.join("\n"));
 }
+
+/** Where the local reviewer's private keys live: AIRLOCK_KEYS, else `<AIRLOCK_DATA_DIR>/keys` (where `airlock start` puts the demo keys). */
+export function reviewerKeysDir(config: Pick<Config, "AIRLOCK_KEYS" | "AIRLOCK_DATA_DIR">): string {
+  return config.AIRLOCK_KEYS ?? `${config.AIRLOCK_DATA_DIR.replace(/\/+$/, "")}/keys`;
+}

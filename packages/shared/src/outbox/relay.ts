@@ -50,9 +50,21 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function publishBatch(q: Queryable): Promise<number> {
     const { rows } = await q.query<OutboxRow>(claimBatchSql(schema), [batchSize]);
     if (rows.length === 0) return 0;
-    // One confirm per event, all in flight together: per-key order holds because each adapter keeps
-    // publish order on one channel / idempotent producer.
-    await Promise.all(rows.map((row) => transport.publish(row.event, { topic: row.topic, key: row.key })));
+    // Keys in parallel, each key's rows one after the other: a broker may confirm concurrent publishes
+    // in any order (Kafka spreads them over partitions and requests), and one key's events must not pass
+    // each other.
+    const byKey = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const id = `${row.topic}\u0000${row.key}`;
+      const ofKey = byKey.get(id);
+      if (ofKey) ofKey.push(row);
+      else byKey.set(id, [row]);
+    }
+    await Promise.all(
+      [...byKey.values()].map(async (ofKey) => {
+        for (const row of ofKey) await transport.publish(row.event, { topic: row.topic, key: row.key });
+      }),
+    );
     await q.query(deleteSql(schema), [rows.map((row) => row.id)]);
     options.onPublished?.(rows);
     return rows.length;

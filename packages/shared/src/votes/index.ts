@@ -1,0 +1,4 @@
+export * from "./keys.js";
+export * from "./key-files.js";
+export * from "./signature.js";
+export * from "./reviewers-file.js";

@@ -1,0 +1,30 @@
+import type { Logger, ReviewerKeys, SqlClient } from "@airlock/shared";
+import type { DecidedBy } from "../core/index.js";
+
+/** What every handler works with. */
+export interface HandlerContext {
+  sql: SqlClient;
+  /** Registered reviewers' public keys (AIRLOCK_REVIEWERS). */
+  reviewers: ReviewerKeys;
+  /** `headless`: every escalation resolves at once to its on_timeout action. */
+  mode: "interactive" | "headless";
+  now: () => Date;
+  log: Logger;
+}
+
+/** A request resolved by a committed transaction, for the verdict-latency histogram. */
+export interface Resolved {
+  decided_by: DecidedBy;
+  /** From the policy's decision to this verdict. */
+  latency_seconds: number;
+}
+
+/** What a committed transaction did, for the caller to act on after COMMIT (kick the relay, record metrics). */
+export interface Effects {
+  /** Events written to the outbox. */
+  enqueued: number;
+  resolved: readonly Resolved[];
+}
+
+/** Nothing happened (a redelivery, an event of no interest). */
+export const NO_EFFECTS: Effects = Object.freeze({ enqueued: 0, resolved: Object.freeze([]) });

@@ -1,0 +1,2 @@
+/** The Postgres schema holding the approvals service's tables (migrations/0001_init.sql). */
+export const SCHEMA = "approvals";
