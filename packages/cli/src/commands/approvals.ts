@@ -56,7 +56,10 @@ export const approvals: Command = {
 };
 
 /** parseArgs, or undefined when the arguments don't parse (the caller prints its usage). */
-export function parseOrUsage<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O) {
+export function parseOrUsage<O extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> | undefined {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch {

@@ -2,6 +2,7 @@ import { approvals } from "./approvals.js";
 import { approve, reject } from "./approve.js";
 import { call } from "./call.js";
 import { keys } from "./keys.js";
+import { policy } from "./policy.js";
 import { start } from "./start.js";
 
 /** One subcommand of `airlock`. */
@@ -20,6 +21,7 @@ export const COMMANDS: Record<string, Command> = {
   approve,
   reject,
   keys,
+  policy,
 };
 
 /** The usage text. */

@@ -29,15 +29,17 @@ export const start: Command = {
 };
 
 function banner(url: string): string {
+  // The calls of the README's walkthrough, against the example policy (examples/policies/finance.yaml).
   return [
     "",
     `Airlock is running at ${url}`,
     "",
     "Try, in another terminal:",
-    `  npx airlock call search_documents --agent demo --args '{"query":"q3 report"}'`,
-    `  npx airlock call delete_database --agent demo`,
-    `  npx airlock call transfer_funds --agent demo --user dave@corp.example --args '{"amount":5000}' --wait 5m`,
-    `  npx airlock approvals list`,
+    `  npx airlock call reports.quarterly --agent finance-bot --args '{"quarter":"Q3"}'`,
+    `  npx airlock call delete_database --agent finance-bot --args '{"name":"prod"}'`,
+    `  npx airlock call payments.transfer --agent finance-bot --user dave@corp.example --env production --args '{"amount":5000,"to":"ACME"}' --wait 10m`,
+    `  npx airlock approvals list                      # in a third terminal, then:`,
+    `  npx airlock approve <ID> --as alice@corp.example && npx airlock approve <ID> --as bob@corp.example`,
     `  npx airlock audit verify`,
     "",
   ].join("\n");

@@ -1,0 +1,91 @@
+import type { ApprovalRequirement, PolicyAction, ToolCall } from "./types.js";
+import type { CompiledPolicy, PolicyIdentity } from "./compile.js";
+import type { CompiledRule } from "./rule-index.js";
+
+/** What the service counted for the call's run: calls of this `run_id` so far, this one included. */
+export interface RunCounters {
+  runCalls: number;
+}
+
+/**
+ * A policy's answer: the data of `airlock.policy.decided` without the call's ids. `rule` is null when
+ * the defaults (or the run's call limit) decided; `approval` is set exactly when `action` is escalate.
+ */
+export interface Decision {
+  action: PolicyAction;
+  rule: string | null;
+  reason: string;
+  policy: PolicyIdentity;
+  approval?: ApprovalRequirement;
+}
+
+/** The reason of a call that must be escalated but has nowhere to go (DESIGN.md: fail closed). */
+export const NO_APPROVAL_ROUTE = "approval required, no approval route";
+
+/**
+ * Decide one call. Pure and synchronous: the same policy, call and counters give the same decision.
+ *
+ * 1. Past `defaults.max_tool_calls` for its run, a call is denied.
+ * 2. The first candidate rule that matches wins (evaluation order: priority, then most restrictive).
+ * 3. A deny rule that wins denies. An escalate rule that wins escalates. A call of a sensitive tool, or
+ *    one with `metadata.require_approval`, escalates even where an allow or audit rule won; with no rule,
+ *    a sensitive tool escalates whatever the default, while require_approval never loosens a default deny.
+ * 4. An escalation takes its requirement from the escalate rule that matched (the winner, else the first
+ *    matching escalate rule below it), else `defaults.approval`; with neither it is denied.
+ * 5. Otherwise the winner's action, or the default.
+ */
+export function decide(policy: CompiledPolicy, call: ToolCall, counters: RunCounters): Decision {
+  const { identity, defaults } = policy;
+  const limit = defaults.maxToolCalls;
+  if (limit !== undefined && counters.runCalls > limit) {
+    return {
+      action: "deny",
+      rule: null,
+      reason: `run ${call.run_id} is past max_tool_calls: this is call ${counters.runCalls}, the limit is ${limit}`,
+      policy: identity,
+    };
+  }
+  const { rules, sensitive } = policy.index.lookup(call.tool);
+  let at = 0;
+  let winner: CompiledRule | undefined;
+  for (; at < rules.length; at++) {
+    const rule = rules[at]!;
+    if (rule.matches(call)) {
+      winner = rule;
+      break;
+    }
+  }
+  if (winner?.action === "deny") return { action: "deny", rule: winner.name, reason: winner.reason, policy: identity };
+  if (winner?.action === "escalate") return escalate(policy, winner, winner.reason);
+
+  const requested = call.metadata.require_approval === true;
+  if (sensitive || (requested && (winner !== undefined || defaults.action === "allow"))) {
+    let route: CompiledRule | undefined;
+    for (let i = at + 1; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (rule.action === "escalate" && rule.matches(call)) {
+        route = rule;
+        break;
+      }
+    }
+    const why = sensitive
+      ? `${call.tool} is a sensitive tool`
+      : "the call asks for approval (metadata.require_approval)";
+    return escalate(policy, route, route ? `${why}; ${route.reason}` : why);
+  }
+  if (winner !== undefined)
+    return { action: winner.action, rule: winner.name, reason: winner.reason, policy: identity };
+  return {
+    action: defaults.action,
+    rule: null,
+    reason: `no rule matched; the default is ${defaults.action}`,
+    policy: identity,
+  };
+}
+
+function escalate(policy: CompiledPolicy, rule: CompiledRule | undefined, reason: string): Decision {
+  const approval = rule?.approval ?? policy.defaults.approval;
+  const name = rule?.name ?? null;
+  if (approval === undefined) return { action: "deny", rule: name, reason: NO_APPROVAL_ROUTE, policy: policy.identity };
+  return { action: "escalate", rule: name, reason, approval, policy: policy.identity };
+}
