@@ -40,9 +40,6 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
     schema: SCHEMA,
     logger: log,
     ...(deps.relayPollMs === undefined ? {} : { pollMs: deps.relayPollMs }),
-    onPublished: (rows) => {
-      for (const row of rows) deps.metrics.eventsOut.labels(row.topic).inc();
-    },
   });
 
   // After COMMIT: publish what the transaction enqueued now rather than at the next poll. The
@@ -76,9 +73,8 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
     subscription = await deps.transport.subscribe({
       group: APPROVALS_GROUP,
       topics: [TOPICS.decisions, TOPICS.votes, TOPICS.toolCalls],
-      handler: async (event, delivery) => {
+      handler: async (event) => {
         const effects = await handleEvent(ctx, event);
-        deps.metrics.eventsIn.labels(delivery.topic, APPROVALS_GROUP).inc();
         committed(effects);
       },
     });
