@@ -5,6 +5,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { toMarkdown, type BenchResult } from "./lib/result.js";
+import { runApprovalsBench } from "./approvals/run.js";
+import { runAuditBench } from "./audit/run.js";
+import { runE2eBench } from "./e2e/run.js";
+import { runPolicyBench } from "./policy/run.js";
 import { runTransportBench } from "./transport/echo.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -23,6 +27,10 @@ function brokers(): Record<string, string> {
 /** Every benchmark, by name. */
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   transport: () => runTransportBench({ brokers: brokers(), roundTrips: 2000, burst: 2000 }),
+  policy: () => runPolicyBench(),
+  audit: () => runAuditBench(),
+  approvals: () => runApprovalsBench(),
+  e2e: () => runE2eBench({ brokers: brokers(), calls: 1000, burst: 1000 }),
 };
 
 async function main(names: string[]): Promise<void> {

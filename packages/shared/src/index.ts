@@ -16,3 +16,4 @@ export * from "./http/index.js";
 export * from "./sql/index.js";
 export * from "./outbox/index.js";
 export * from "./votes/index.js";
+export * from "./audit/index.js";

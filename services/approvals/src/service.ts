@@ -73,8 +73,9 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
     subscription = await deps.transport.subscribe({
       group: APPROVALS_GROUP,
       topics: [TOPICS.decisions, TOPICS.votes, TOPICS.toolCalls],
-      handler: async (event) => {
+      handler: async (event, delivery) => {
         const effects = await handleEvent(ctx, event);
+        deps.metrics.eventsIn.labels(delivery.topic, APPROVALS_GROUP).inc();
         committed(effects);
       },
     });

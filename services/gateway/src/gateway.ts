@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { once, type RunningService, type ServiceDeps } from "@airlock/shared";
+import { auditCallLookup } from "./call-status.js";
+import { consoleRoutes } from "./console/index.js";
 import { toolCallRoutes, type CallLookup } from "./routes/tool-calls.js";
 import { startVerdictFeed } from "./verdicts.js";
 
@@ -10,14 +12,17 @@ export interface RunningGateway extends RunningService {
 
 /**
  * Start the HTTP edge's moving part — one verdict subscription — and return its routes. `lookup` reads a
- * call's decision and verdict from the stores (the audit log, in every deployment).
+ * call's decision and verdict (default: from the audit log).
  */
 export async function startGateway(deps: ServiceDeps & { lookup?: CallLookup }): Promise<RunningGateway> {
   const feed = await startVerdictFeed(deps.transport);
-  const lookup: CallLookup = deps.lookup ?? (() => Promise.resolve(undefined));
+  const lookup: CallLookup = deps.lookup ?? auditCallLookup(deps.sql);
   return {
     name: "gateway",
-    routes: [toolCallRoutes({ transport: deps.transport, waiter: feed.waiter, lookup })],
+    routes: [
+      toolCallRoutes({ transport: deps.transport, waiter: feed.waiter, lookup }),
+      consoleRoutes({ transport: deps.transport, logger: deps.logger }),
+    ],
     stop: once(() => feed.close()),
   };
 }

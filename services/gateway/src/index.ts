@@ -2,3 +2,4 @@
 export * from "./gateway.js";
 export * from "./verdicts.js";
 export * from "./routes/tool-calls.js";
+export * from "./call-status.js";

@@ -76,6 +76,7 @@ export async function startPolicyService(deps: PolicyServiceDeps): Promise<Runni
     // The topic also carries airlock.tool_call.cancelled, which is the approvals service's to act on.
     if (event.type !== "airlock.tool_call.requested") return;
     const handled = await handleToolCallRequested({ sql: deps.sql, policy: () => current }, event);
+    deps.metrics.eventsIn.inc({ topic: TOPICS.toolCalls, group: POLICY_GROUP });
     if (handled.status === "duplicate") {
       handlerLog.debug({ event_id: event.id, subject: event.subject }, "call already decided; redelivery ignored");
       return;

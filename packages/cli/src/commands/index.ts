@@ -1,5 +1,6 @@
 import { approvals } from "./approvals.js";
 import { approve, reject } from "./approve.js";
+import { audit } from "./audit.js";
 import { call } from "./call.js";
 import { keys } from "./keys.js";
 import { policy } from "./policy.js";
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, Command> = {
   reject,
   keys,
   policy,
+  audit,
 };
 
 /** The usage text. */

@@ -1,13 +1,16 @@
+import { approvalsModule } from "./approvals-module.js";
+import { auditModule } from "./audit-module.js";
 import { gatewayModule } from "./gateway-module.js";
+import { policyModule } from "./policy-module.js";
 import type { ServiceModule, ServiceName } from "./services.js";
 
 /**
- * Every service this process can run, in start order: consumers that keep state first, the HTTP edge last;
- * stopped in reverse.
+ * Every service this process can run, in start order: the audit log first (so it sees the first event),
+ * the HTTP edge last; stopped in reverse.
  */
-export const MODULES: Record<ServiceName, ServiceModule | undefined> = {
-  policy: undefined,
-  approvals: undefined,
-  audit: undefined,
+export const MODULES: Record<ServiceName, ServiceModule> = {
+  audit: auditModule,
+  policy: policyModule,
+  approvals: approvalsModule,
   gateway: gatewayModule,
 };

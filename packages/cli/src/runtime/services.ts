@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Config, RunningService, ServiceDeps } from "@airlock/shared";
 
 /** Names of the services `airlock start --only` can run. */
-export const SERVICE_NAMES = ["policy", "approvals", "audit", "gateway"] as const;
+export const SERVICE_NAMES = ["audit", "policy", "approvals", "gateway"] as const;
 /** One of {@link SERVICE_NAMES}. */
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -65,11 +65,13 @@ export function createMetrics(options: { defaults?: boolean } = {}): AirlockMetr
   };
 }
 
-/** A transport observer that counts into the metrics: events out, events handled, dead letters. */
+/**
+ * A transport observer that counts what every publisher shares: events out and dead letters. Events in
+ * are counted by each consuming service, which knows it handled them.
+ */
 export function metricsObserver(metrics: AirlockMetrics): TransportObserver {
   return {
     published: (topic) => metrics.eventsOut.inc({ topic }),
-    handled: (topic, group) => metrics.eventsIn.inc({ topic, group }),
     deadLettered: (topic, group) => metrics.deadLetters.inc({ topic, group }),
   };
 }

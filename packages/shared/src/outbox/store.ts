@@ -1,4 +1,4 @@
-import { EVENT_TYPES, keyOf, validateEvent, type AirlockEvent } from "../events/index.js";
+import { EVENT_TYPES, TOPICS, keyOf, validateEvent, type AirlockEvent } from "../events/index.js";
 import { AirlockError } from "../errors.js";
 import type { Queryable } from "../sql/client.js";
 
@@ -30,14 +30,23 @@ export function outboxTableSql(schema: string): string {
 /**
  * Write events to the outbox inside the caller's transaction: they are published if and only if the
  * state change that caused them commits. Each event is validated here, so a bad one fails the
- * transaction instead of sitting in the outbox forever.
+ * transaction instead of sitting in the outbox forever. A verdict sent to a call's own `reply_to` topic is
+ * also sent to `airlock.verdicts` (the same event, same id), so the audit log — and everyone reading it —
+ * sees every verdict; consumers dedupe by id.
  */
 export async function enqueueEvents(tx: Queryable, schema: string, events: readonly OutgoingEvent[]): Promise<void> {
   if (events.length === 0) return;
   const topics: string[] = [];
   const keys: string[] = [];
   const bodies: string[] = [];
-  for (const { event, topic } of events) {
+  const copies = events.flatMap((outgoing) =>
+    outgoing.event.type === "airlock.verdict.final" &&
+    outgoing.topic !== undefined &&
+    outgoing.topic !== TOPICS.verdicts
+      ? [outgoing, { event: outgoing.event }]
+      : [outgoing],
+  );
+  for (const { event, topic } of copies) {
     const checked = validateEvent(event);
     if (!checked.ok) {
       throw new AirlockError(`refusing to enqueue an invalid ${event.type}: ${checked.reason}`, {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   TOPICS,
+  createEvent,
   createTransport,
   enqueueEvents,
   outboxTableSql,
@@ -73,6 +74,39 @@ describe.each(Object.keys(engines) as Array<keyof typeof engines>)("outbox on %s
     relay(sql, transport).kick();
     await waitFor(() => seen.length >= 100, "100 events");
     expect(seen.map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+
+  it("sends a verdict for a custom reply_to to airlock.verdicts too, as the same event", async () => {
+    const { sql, transport } = await setup();
+    const seen: Array<{ topic: string; id: string }> = [];
+    await transport.subscribe({
+      group: "verdicts",
+      topics: [TOPICS.verdicts, "agent-7.replies"],
+      handler: (event, delivery) => {
+        seen.push({ topic: delivery.topic, id: event.id });
+        return Promise.resolve();
+      },
+    });
+    const call = toolCall("agent-7");
+    const verdict = createEvent({
+      type: "airlock.verdict.final",
+      source: "test",
+      subject: call.data.call_id,
+      data: {
+        call_id: call.data.call_id,
+        agent_id: "agent-7",
+        action_digest: call.data.action_digest,
+        allowed: true,
+        outcome: "allow",
+        reason: "ok",
+        decided_by: "policy",
+      },
+    });
+    await sql.transaction((tx) => enqueueEvents(tx, "svc", [{ event: verdict, topic: "agent-7.replies" }]));
+    relay(sql, transport).kick();
+    await waitFor(() => seen.length >= 2, "the verdict on both topics");
+    expect(seen.map((s) => s.topic).sort()).toEqual([TOPICS.verdicts, "agent-7.replies"].sort());
+    expect(new Set(seen.map((s) => s.id))).toEqual(new Set([verdict.id]));
   });
 
   it("refuses to enqueue an invalid event, failing the transaction", async () => {

@@ -1,0 +1,59 @@
+import { canonicalize, chainHash, leafHash, type AirlockEvent } from "@airlock/shared";
+
+/** The chain events go to unless a deployment splits the log (one chain per partition, DESIGN.md). */
+export const DEFAULT_CHAIN = "main";
+
+/** An event made ready for the log outside any lock: its canonical text and leaf hash. */
+export interface PreparedEntry {
+  event_id: string;
+  type: string;
+  subject: string | null;
+  /** RFC 8785 canonical JSON of the whole event (envelope and data): the bytes every hash covers. */
+  text: string;
+  leaf_hash: Buffer;
+}
+
+/** One row of `audit.log` as the appender writes it. */
+export interface NewEntry extends PreparedEntry {
+  seq: number;
+  prev_hash: Buffer;
+  hash: Buffer;
+}
+
+/** Where a chain stands: the seq its next entry gets and the hash that entry links to. */
+export interface ChainHead {
+  nextSeq: number;
+  hash: Buffer;
+}
+
+/**
+ * Canonicalise and hash an event. Throws a TypeError for what RFC 8785 cannot encode (a lone surrogate
+ * smuggled in through a JSON escape): such an event can never be recorded faithfully.
+ */
+export function prepareEntry(event: AirlockEvent): PreparedEntry {
+  const text = canonicalize(event);
+  return { event_id: event.id, type: event.type, subject: event.subject ?? null, text, leaf_hash: leafHash(text) };
+}
+
+/**
+ * Link entries onto a chain, in the order given, skipping ids already recorded (`known`) and repeats
+ * within the batch. Returns the rows to insert and the new head.
+ */
+export function linkEntries(
+  head: ChainHead,
+  entries: readonly PreparedEntry[],
+  known: ReadonlySet<string>,
+): { rows: NewEntry[]; head: ChainHead } {
+  const seen = new Set(known);
+  const rows: NewEntry[] = [];
+  let { nextSeq, hash } = head;
+  for (const entry of entries) {
+    if (seen.has(entry.event_id)) continue;
+    seen.add(entry.event_id);
+    const linked = chainHash(hash, entry.leaf_hash);
+    rows.push({ ...entry, seq: nextSeq, prev_hash: hash, hash: linked });
+    nextSeq++;
+    hash = linked;
+  }
+  return { rows, head: { nextSeq, hash } };
+}

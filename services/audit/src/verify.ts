@@ -1,0 +1,254 @@
+import type { KeyObject } from "node:crypto";
+import { z } from "zod";
+import {
+  AuditCheckpoint,
+  auditKeyId,
+  parseAuditPublicKey,
+  verifyCheckpointSignature,
+  type Queryable,
+  type SignedCheckpoint,
+} from "@airlock/shared";
+import { ChainVerifier, type StoredEntry } from "./core/chain-verifier.js";
+import {
+  checkpointProblem,
+  classify,
+  signatureProblem,
+  truncationProblem,
+  type CheckpointClaim,
+  type Problem,
+  type SignatureStatus,
+} from "./core/problem.js";
+import { listCheckpoints, listKeys } from "./store/checkpoints.js";
+import { listChains, readEntries, seqOfHash } from "./store/log.js";
+
+/** A checkpoint an auditor kept elsewhere: as served by GET /v1/audit/checkpoints, maybe with its public key. */
+export const KeptCheckpointSchema = z.object({ ...AuditCheckpoint.shape, public_key: z.string().optional() });
+
+/** A kept checkpoint. */
+export type KeptCheckpoint = z.output<typeof KeptCheckpointSchema>;
+
+/** Options of {@link verify}. */
+export interface VerifyOptions {
+  /** One chain; default every chain. */
+  chain?: string;
+  /** A checkpoint kept outside the database: a log cut short or rewritten since it was signed fails. */
+  checkpoint?: KeptCheckpoint;
+  /**
+   * Keys trusted to sign checkpoints (`ed25519:…` or PEM text, or KeyObjects). The kept checkpoint's
+   * `public_key` is trusted too. With none, the keys listed in audit.keys are used — the database
+   * vouching for itself, reported as `trust: "database"`.
+   */
+  publicKeys?: ReadonlyArray<string | KeyObject>;
+  /** Entries per query (constant memory: one page at a time, plus one read ahead). Default 5000. */
+  pageSize?: number;
+}
+
+/** The verdict on one chain. */
+export interface ChainReport {
+  chain: string;
+  ok: boolean;
+  /** Entries that checked out (all of them when ok). */
+  entries: number;
+  /** Checkpoints whose signature and root checked out. */
+  checkpoints: number;
+  /** Entries after the last good checkpoint: intact, but not yet vouched for by a signature. */
+  unvouched: number;
+  root_hash: string;
+  head_hash: string;
+  problem?: Problem;
+}
+
+/** The verdict on the log. */
+export interface VerifyReport {
+  ok: boolean;
+  /** `pinned`: signatures checked against keys given by the caller; `database`: against audit.keys. */
+  trust: "pinned" | "database";
+  key_ids: string[];
+  chains: ChainReport[];
+}
+
+/**
+ * Verify the audit log straight from the database, trusting nothing the server says: stream every
+ * chain in seq order (keyset pages), recompute every leaf hash from the stored canonical event, every
+ * chain hash and link, seq continuity from 0, the RFC 6962 root at every checkpoint (with a compact
+ * frontier, never all leaves) and every checkpoint's signature, and check that no checkpoint covers
+ * more than the log holds. Stops each chain at its first problem and names the first bad seq.
+ */
+export async function verify(sql: Queryable, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const { keys, trust } = await trustedKeys(sql, options);
+  const kept = options.checkpoint;
+  let chains = options.chain === undefined ? await listChains(sql) : [options.chain];
+  if (kept && !chains.includes(kept.chain) && (options.chain === undefined || options.chain === kept.chain)) {
+    chains = [...chains, kept.chain];
+  }
+  const reports: ChainReport[] = [];
+  for (const chain of chains) {
+    reports.push(
+      await verifyChain(sql, chain, {
+        keys,
+        kept: kept?.chain === chain ? kept : undefined,
+        pageSize: options.pageSize ?? 5_000,
+      }),
+    );
+  }
+  return { ok: reports.every((r) => r.ok), trust, key_ids: [...keys.keys()], chains: reports };
+}
+
+async function trustedKeys(
+  sql: Queryable,
+  options: VerifyOptions,
+): Promise<{ keys: Map<string, KeyObject>; trust: VerifyReport["trust"] }> {
+  const given = [...(options.publicKeys ?? [])];
+  if (options.checkpoint?.public_key) given.push(options.checkpoint.public_key);
+  const texts = given.length > 0 ? given : (await listKeys(sql)).map((row) => row.public_key);
+  const keys = new Map<string, KeyObject>();
+  for (const key of texts) {
+    const object = typeof key === "string" ? parseAuditPublicKey(key) : key;
+    keys.set(auditKeyId(object), object);
+  }
+  return { keys, trust: given.length > 0 ? "pinned" : "database" };
+}
+
+interface ChainOptions {
+  keys: ReadonlyMap<string, KeyObject>;
+  kept: KeptCheckpoint | undefined;
+  pageSize: number;
+}
+
+async function verifyChain(sql: Queryable, chain: string, options: ChainOptions): Promise<ChainReport> {
+  const verifier = new ChainVerifier();
+  const checkpoints = new CheckpointStream(sql, chain, options.kept);
+  let vouched = 0;
+  let good = 0;
+  const report = (problem?: Problem): ChainReport => ({
+    chain,
+    ok: problem === undefined,
+    entries: verifier.size,
+    checkpoints: good,
+    unvouched: verifier.size - vouched,
+    root_hash: verifier.root().toString("hex"),
+    head_hash: verifier.head.toString("hex"),
+    ...(problem ? { problem } : {}),
+  });
+  // Checkpoints reached at the current size: each must be signed by a trusted key and match. Also says
+  // at which size the next one is due, so the loop below awaits nothing between checkpoints.
+  let due: number | undefined;
+  const reached = async (): Promise<Problem | undefined> => {
+    for (let claim = await checkpoints.peek(); claim; claim = await checkpoints.peek()) {
+      due = claim.tree_size;
+      if (claim.tree_size !== verifier.size) return undefined;
+      const problem = checkpointProblem(
+        claim,
+        { root: verifier.root(), head: verifier.head },
+        signatureStatus(claim, options.keys),
+        vouched,
+      );
+      if (problem) return problem;
+      vouched = verifier.size;
+      good++;
+      checkpoints.shift();
+    }
+    due = undefined;
+    return undefined;
+  };
+
+  let problem = await reached();
+  if (problem) return report(problem);
+  let ahead: Promise<StoredEntry[]> | undefined = readEntries(sql, chain, -1, options.pageSize);
+  while (ahead) {
+    const page: StoredEntry[] = await ahead;
+    const last = page.at(-1);
+    // Read the next page while this one is hashed: the database and the CPU work at the same time.
+    ahead = last && page.length === options.pageSize ? readEntries(sql, chain, last.seq, options.pageSize) : undefined;
+    for (let i = 0; i < page.length; i++) {
+      const entry = page[i]!;
+      const fault = verifier.check(entry);
+      if (fault) {
+        await settled(ahead);
+        const next = page[i + 1] ?? (await readEntries(sql, chain, entry.seq, 1))[0];
+        const linkedSeq = fault.fault === "link" ? await seqOfHash(sql, chain, entry.prev_hash) : undefined;
+        return report(
+          classify(fault, entry, {
+            expectedSeq: verifier.size,
+            expectedPrev: verifier.head,
+            ...(next ? { next } : {}),
+            ...(linkedSeq === undefined ? {} : { linkedSeq }),
+          }),
+        );
+      }
+      verifier.accept(entry);
+      if (verifier.size !== due) continue;
+      problem = await reached();
+      if (problem) {
+        await settled(ahead);
+        return report(problem);
+      }
+    }
+  }
+  // Checkpoints beyond the end of the log: the tail was cut off (unless the checkpoint itself is forged).
+  const beyond = await checkpoints.peek();
+  if (beyond) {
+    const forged = signatureProblem(beyond, signatureStatus(beyond, options.keys), vouched);
+    return report(forged ?? truncationProblem(beyond, verifier.size));
+  }
+  return report();
+}
+
+function signatureStatus(
+  claim: CheckpointClaim & SignedCheckpoint,
+  keys: ReadonlyMap<string, KeyObject>,
+): SignatureStatus {
+  const key = keys.get(claim.key_id);
+  if (!key) return "untrusted_key";
+  return verifyCheckpointSignature(claim, key) === "valid" ? "valid" : "bad_signature";
+}
+
+// The verdict is known; a read-ahead that fails now changes nothing about it.
+async function settled(ahead: Promise<unknown> | undefined): Promise<void> {
+  try {
+    await ahead;
+  } catch {
+    return;
+  }
+}
+
+type Claim = CheckpointClaim & SignedCheckpoint;
+
+/** The chain's stored checkpoints in tree_size order, a page at a time, merged with the one kept elsewhere. */
+class CheckpointStream {
+  readonly #sql: Queryable;
+  readonly #chain: string;
+  #kept: Claim | undefined;
+  #page: Claim[] = [];
+  #after = -1;
+  #exhausted = false;
+
+  constructor(sql: Queryable, chain: string, kept: KeptCheckpoint | undefined) {
+    this.#sql = sql;
+    this.#chain = chain;
+    this.#kept = kept && { ...pickSigned(kept), source: "kept" };
+  }
+
+  async peek(): Promise<Claim | undefined> {
+    if (this.#page.length === 0 && !this.#exhausted) {
+      const rows = await listCheckpoints(this.#sql, this.#chain, this.#after, 100);
+      this.#exhausted = rows.length < 100;
+      this.#after = rows.at(-1)?.tree_size ?? this.#after;
+      this.#page = rows.map((row) => ({ ...pickSigned(row), source: "stored" as const }));
+    }
+    const stored = this.#page[0];
+    if (this.#kept && (!stored || this.#kept.tree_size <= stored.tree_size)) return this.#kept;
+    return stored;
+  }
+
+  shift(): void {
+    const stored = this.#page[0];
+    if (this.#kept && (!stored || this.#kept.tree_size <= stored.tree_size)) this.#kept = undefined;
+    else this.#page.shift();
+  }
+}
+
+function pickSigned(checkpoint: SignedCheckpoint): SignedCheckpoint {
+  const { chain, tree_size, root_hash, head_hash, signed_at, key_id, signature } = checkpoint;
+  return { chain, tree_size, root_hash, head_hash, signed_at, key_id, signature };
+}

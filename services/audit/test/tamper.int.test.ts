@@ -1,0 +1,190 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@airlock/shared/testing";
+import { signCheckpoint, type SignedCheckpoint } from "@airlock/shared";
+import { verify, type KeptCheckpoint, type VerifyReport } from "../src/index.js";
+import { checkpointAt, latestCheckpoint, signedPart } from "../src/store/checkpoints.js";
+import { append, asSuperuser, fillLog, migrateAudit, newSigner, toolCall } from "./helpers.js";
+
+// Each test tampers with a 40-entry log (checkpoints at 10, 20, 30, 40) the way an attacker with
+// superuser access would — triggers bypassed — and expects the verifier to name the first bad seq.
+
+const signer = newSigner();
+const pinned = { publicKeys: [signer.publicKeyText], pageSize: 7 };
+
+function problemOf(report: VerifyReport) {
+  expect(report.ok).toBe(false);
+  return report.chains[0]!.problem!;
+}
+
+describe("tamper detection on Postgres", () => {
+  let db: TestDatabase;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    await migrateAudit(db.sql);
+    await fillLog(db.sql, signer, { count: 40, every: 10 });
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  it("verifies a clean log with no false alarm, pinned or trusting the database's keys", async () => {
+    for (const options of [pinned, {}]) {
+      const report = await verify(db.sql, options);
+      expect(report.ok).toBe(true);
+      expect(report.chains).toEqual([
+        expect.objectContaining({ chain: "main", ok: true, entries: 40, checkpoints: 4, unvouched: 0 }),
+      ]);
+    }
+    expect((await verify(db.sql, {})).trust).toBe("database");
+  });
+
+  it("detects an edited event", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query(
+        `update audit.log set event = replace(event, '"amount":17', '"amount":17000') where chain = 'main' and seq = 17`,
+      );
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "edited", seq: 17 });
+  });
+
+  it("detects an edited event whose leaf and chain hashes were recomputed, at the checkpoint", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      // Rewrite entry 25 and re-chain everything after it, as a careful attacker would.
+      await tx.query(`update audit.log set event = replace(event, '"amount":25', '"amount":2500') where seq = 25`);
+      await tx.query(
+        `update audit.log set leaf_hash = sha256('\\x00'::bytea || convert_to(event, 'UTF8')) where seq = 25`,
+      );
+      for (let seq = 25; seq < 40; seq++) {
+        await tx.query(
+          `update audit.log l set prev_hash = p.hash, hash = sha256(p.hash || l.leaf_hash)
+           from audit.log p where p.chain = l.chain and p.seq = l.seq - 1 and l.seq = $1`,
+          [seq],
+        );
+      }
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "rewritten", seq: 20, tree_size: 30 });
+  });
+
+  it("detects a deleted middle entry", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("delete from audit.log where seq = 12");
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "deleted", seq: 12 });
+  });
+
+  it("detects a deleted entry whose successors were renumbered", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("delete from audit.log where seq = 12");
+      await tx.query("update audit.log set seq = seq - 1 where seq > 12");
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "deleted", seq: 12 });
+  });
+
+  it("detects an inserted entry", async () => {
+    const forged = toolCall("mallory", 999);
+    await asSuperuser(db.sql, async (tx) => {
+      // Make room at 15 and insert a well-formed entry linked to 14, as if it had always been there.
+      await tx.query("update audit.log set seq = seq + 1000 where seq >= 15");
+      await tx.query("update audit.log set seq = seq - 999 where seq >= 1000");
+      const { rows } = await tx.query<{ hash: Buffer }>("select hash from audit.log where seq = 14");
+      const text = JSON.stringify(forged);
+      await tx.query(
+        `insert into audit.log (chain, seq, event_id, type, subject, event, leaf_hash, prev_hash, hash)
+         values ('main', 15, $1, $2, $3, $4, sha256('\\x00'::bytea || convert_to($4, 'UTF8')), $5,
+                 sha256($5 || sha256('\\x00'::bytea || convert_to($4, 'UTF8'))))`,
+        [forged.id, forged.type, forged.subject, text, rows[0]!.hash],
+      );
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "inserted", seq: 15 });
+  });
+
+  it("detects two adjacent entries swapped", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("update audit.log set seq = 100000 where seq = 8");
+      await tx.query("update audit.log set seq = 8 where seq = 9");
+      await tx.query("update audit.log set seq = 9 where seq = 100000");
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "reordered", seq: 8 });
+  });
+
+  it("detects two swapped entries far apart", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("update audit.log set seq = 100000 where seq = 5");
+      await tx.query("update audit.log set seq = 5 where seq = 33");
+      await tx.query("update audit.log set seq = 33 where seq = 100000");
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "reordered", seq: 5 });
+  });
+
+  it("detects a truncated tail against a checkpoint kept elsewhere", async () => {
+    const kept: KeptCheckpoint = {
+      ...signedPart((await latestCheckpoint(db.sql, "main"))!),
+      public_key: signer.publicKeyText,
+    };
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("delete from audit.log where seq >= 33");
+      await tx.query("delete from audit.checkpoints where tree_size > 30");
+    });
+    // Without the kept checkpoint the shortened log is self-consistent…
+    expect((await verify(db.sql, pinned)).ok).toBe(true);
+    // …with it, the cut is found, by the kept checkpoint's own public key.
+    expect(problemOf(await verify(db.sql, { checkpoint: kept, pageSize: 7 }))).toMatchObject({
+      kind: "truncated",
+      seq: 33,
+      tree_size: 40,
+    });
+  });
+
+  it("detects a tail cut off and rewritten since a kept checkpoint", async () => {
+    const kept = signedPart((await latestCheckpoint(db.sql, "main"))!);
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("delete from audit.log where seq >= 35");
+      await tx.query("delete from audit.checkpoints where tree_size > 30");
+    });
+    await append(
+      db.sql,
+      Array.from({ length: 5 }, (_, i) => toolCall("mallory", i)),
+    );
+    expect(problemOf(await verify(db.sql, { ...pinned, checkpoint: kept }))).toMatchObject({
+      kind: "rewritten",
+      seq: 30,
+      tree_size: 40,
+    });
+  });
+
+  it("detects a stored checkpoint re-signed with another key", async () => {
+    const mallory = newSigner();
+    const original = (await checkpointAt(db.sql, "main", 20))!;
+    const forged: SignedCheckpoint = signCheckpoint(
+      { ...signedPart(original), key_id: mallory.keyId, signed_at: new Date().toISOString() },
+      mallory.privateKey,
+    );
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("update audit.checkpoints set key_id = $1, signature = $2, signed_at = $3 where tree_size = 20", [
+        forged.key_id,
+        forged.signature,
+        forged.signed_at,
+      ]);
+    });
+    // Pinned to the real key, and also when trusting audit.keys (mallory's key is not there).
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "untrusted_key", seq: 10, tree_size: 20 });
+    expect(problemOf(await verify(db.sql, {}))).toMatchObject({ kind: "untrusted_key", seq: 10, tree_size: 20 });
+    // An attacker who also lists their key in audit.keys fools only a verifier that trusts the database.
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("insert into audit.keys (key_id, public_key) values ($1, $2)", [
+        mallory.keyId,
+        mallory.publicKeyText,
+      ]);
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "untrusted_key", seq: 10, tree_size: 20 });
+    expect(await verify(db.sql, {})).toMatchObject({ ok: true, trust: "database" });
+  });
+
+  it("detects a checkpoint signature that was tampered with", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("update audit.checkpoints set signed_at = '2000-01-01T00:00:00.000Z' where tree_size = 30");
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "bad_signature", seq: 20, tree_size: 30 });
+  });
+});
