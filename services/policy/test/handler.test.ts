@@ -40,7 +40,7 @@ describe("handleToolCallRequested", () => {
     await sql.close();
   });
 
-  it("records an allow and enqueues policy.decided and the verdict to reply_to, in one transaction", async () => {
+  it("records an allow and enqueues policy.decided and the verdict to reply_to (and its audited copy), in one transaction", async () => {
     const data = call({ call_id: "c-allow", run_id: "r-1", reply_to: "my.replies" });
     const event = requested(data);
     const handled = await handleToolCallRequested(deps(), event);
@@ -50,8 +50,11 @@ describe("handleToolCallRequested", () => {
     expect(rows.map((row) => [row.event.type, row.topic, row.key])).toEqual([
       ["airlock.policy.decided", TOPICS.decisions, data.agent_id],
       ["airlock.verdict.final", "my.replies", data.agent_id],
+      ["airlock.verdict.final", TOPICS.verdicts, data.agent_id],
     ]);
     expect(rows[1]!.event.data).toEqual(verdictData(data, handled.decision));
+    // The copy on airlock.verdicts is the same event: one verdict per call, whichever topic it is read from.
+    expect(rows[2]!.event).toEqual(rows[1]!.event);
     const stored = await findDecision(sql, "c-allow");
     expect(stored).toMatchObject({
       event_id: event.id,
