@@ -40,7 +40,7 @@ function banner(url: string): string {
     `  npx airlock call payments.transfer --agent finance-bot --user dave@corp.example --env production --args '{"amount":5000,"to":"ACME"}' --wait 10m`,
     `  npx airlock approvals list                      # in a third terminal, then:`,
     `  npx airlock approve <ID> --as alice@corp.example && npx airlock approve <ID> --as bob@corp.example`,
-    `  npx airlock audit verify`,
+    `  npx airlock audit verify --server`,
     "",
   ].join("\n");
 }
