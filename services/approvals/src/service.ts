@@ -1,5 +1,5 @@
 import {
-  TOPICS,
+  CONSUMER_GROUPS,
   startOutboxRelay,
   stopOnce,
   type ReviewerKeys,
@@ -24,7 +24,7 @@ export interface ApprovalsServiceDeps extends ServiceDeps {
 }
 
 /** The consumer group of every approvals instance: instances share the work. */
-export const APPROVALS_GROUP = "approvals";
+export const APPROVALS_GROUP = CONSUMER_GROUPS.approvals.group;
 
 /**
  * Start the approvals service: consume decisions, votes and cancellations (group `approvals`), relay
@@ -72,7 +72,7 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
   try {
     subscription = await deps.transport.subscribe({
       group: APPROVALS_GROUP,
-      topics: [TOPICS.decisions, TOPICS.votes, TOPICS.toolCalls],
+      topics: CONSUMER_GROUPS.approvals.topics,
       handler: async (event, delivery) => {
         const effects = await handleEvent(ctx, event);
         deps.metrics.eventsIn.labels(delivery.topic, APPROVALS_GROUP).inc();

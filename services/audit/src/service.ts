@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { ALL_TOPICS, TOPICS, startOutboxRelay, stopOnce, type RunningService, type ServiceDeps } from "@airlock/shared";
+import { CONSUMER_GROUPS, startOutboxRelay, stopOnce, type RunningService, type ServiceDeps } from "@airlock/shared";
 import { AppendBatcher } from "./batcher.js";
 import { Checkpointer } from "./checkpointer.js";
 import { recordEvent, type ChainOf } from "./handlers/record-event.js";
@@ -8,14 +8,14 @@ import { loadOrCreateSigningKey, signerFromKey, type AuditSigner } from "./signi
 import { registerKey } from "./store/checkpoints.js";
 
 /** The consumer group of the audit service: every instance shares it, so each event is recorded by one. */
-export const AUDIT_GROUP = "audit";
+export const AUDIT_GROUP = CONSUMER_GROUPS.audit.group;
 
 /**
  * Every topic but `airlock.audit`: the service's own checkpoints are already in audit.checkpoints,
  * signed; appending them too would make each checkpoint a new entry, so the log would never be fully
  * checkpointed and the interval timer would sign a fresh checkpoint forever on an idle log.
  */
-export const AUDITED_TOPICS: readonly string[] = ALL_TOPICS.filter((topic) => topic !== TOPICS.audit);
+export const AUDITED_TOPICS: readonly string[] = CONSUMER_GROUPS.audit.topics;
 
 /** What the audit service needs beyond the common dependencies. */
 export interface AuditServiceDeps extends ServiceDeps {

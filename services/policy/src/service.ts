@@ -1,4 +1,5 @@
 import {
+  CONSUMER_GROUPS,
   ConfigError,
   startOutboxRelay,
   stopOnce,
@@ -13,7 +14,7 @@ import { compileOrThrow, readPolicyFile, watchPolicyFile, type PolicyFileWatcher
 import { SCHEMA } from "./store/decisions.js";
 
 /** The consumer group every policy instance joins: instances share the tool calls. */
-export const POLICY_GROUP = "policy";
+export const POLICY_GROUP = CONSUMER_GROUPS.policy.group;
 
 /** What the policy service is given. */
 export interface PolicyServiceDeps extends ServiceDeps {
@@ -97,7 +98,7 @@ export async function startPolicyService(deps: PolicyServiceDeps): Promise<Runni
   };
 
   const subscription = await deps.transport
-    .subscribe({ group: POLICY_GROUP, topics: [TOPICS.toolCalls], handler: handle })
+    .subscribe({ group: POLICY_GROUP, topics: CONSUMER_GROUPS.policy.topics, handler: handle })
     .catch(async (error: unknown) => {
       watcher?.close();
       await relay.stop();

@@ -17,3 +17,24 @@ export const ALL_TOPICS: readonly Topic[] = Object.values(TOPICS);
 
 /** A topic name a caller may choose (e.g. a `reply_to`): letters, digits, `.`, `_`, `-`; at most 200 characters. */
 export const TOPIC_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+
+/** A consumer group and the topics its members read. */
+export interface ConsumerGroup {
+  group: string;
+  topics: readonly Topic[];
+}
+
+/**
+ * Airlock's durable consumer groups. Transports declare them at start, so on a broker that keeps a
+ * message only for queues that already exist (RabbitMQ), an event published before a service's first
+ * start still reaches it. Services subscribe with exactly these.
+ */
+export const CONSUMER_GROUPS = {
+  policy: { group: "policy", topics: [TOPICS.toolCalls] },
+  approvals: { group: "approvals", topics: [TOPICS.decisions, TOPICS.votes, TOPICS.toolCalls] },
+  // Every topic but its own checkpoints, which would otherwise become entries that need checkpointing.
+  audit: {
+    group: "audit",
+    topics: [TOPICS.toolCalls, TOPICS.decisions, TOPICS.approvals, TOPICS.votes, TOPICS.verdicts, TOPICS.deadLetter],
+  },
+} as const satisfies Record<string, ConsumerGroup>;

@@ -67,6 +67,11 @@ export interface BrokerAdapter {
   consume(options: ConsumeOptions, handler: RawHandler): Promise<RawConsumer>;
   /** Close consumers and connections. Idempotent: a second call returns the first call's promise. */
   close(): Promise<void>;
+  /**
+   * Create durable groups ahead of their first member (physical names), for brokers that keep a message
+   * only for subscriptions that exist when it is published (RabbitMQ). Others leave it out.
+   */
+  declareGroups?(groups: ReadonlyArray<{ group: string; topics: readonly string[] }>): Promise<void>;
   /** Whether the broker connection is up now (for /readyz); adapters that cannot lose one leave it out. */
   isConnected?(): boolean;
 }

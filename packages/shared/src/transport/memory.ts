@@ -84,7 +84,8 @@ export class MemoryHub {
     if (!group) {
       group = new Group(options, () => this.#groups.delete(options.group));
       // A durable group starts at the beginning of its topics, as a new Kafka group or queue would.
-      if (!options.ephemeral) for (const topic of options.topics) for (const m of this.topic(topic)) group.offer(topic, m);
+      if (!options.ephemeral)
+        for (const topic of options.topics) for (const m of this.topic(topic)) group.offer(topic, m);
       this.#groups.set(options.group, group);
     }
     return group;
@@ -160,7 +161,7 @@ class Group {
   }
 
   #dispatch(): void {
-    for (let i = 0; i < this.#pending.length; ) {
+    for (let i = 0; i < this.#pending.length;) {
       const pending = this.#pending[i]!;
       if (this.#keysInFlight.has(pending.stored.key)) {
         i++;
@@ -184,7 +185,12 @@ class Group {
   #hand(member: Member, pending: Pending): void {
     const { stored } = pending;
     this.#keysInFlight.add(stored.key);
-    const message: RawMessage = { topic: pending.topic, key: stored.key, value: stored.value, redelivered: pending.redelivered };
+    const message: RawMessage = {
+      topic: pending.topic,
+      key: stored.key,
+      value: stored.value,
+      redelivered: pending.redelivered,
+    };
     const settled = Promise.resolve()
       .then(() => member.handler(message))
       .then(

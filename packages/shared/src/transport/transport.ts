@@ -1,7 +1,7 @@
 import { AirlockError, PoisonMessageError } from "../errors.js";
 import { createEvent, parseEvent, type AirlockEvent } from "../events/envelope.js";
 import { EVENT_TYPES, keyOf, type EventType } from "../events/registry.js";
-import { ALL_TOPICS, TOPICS } from "../events/topics.js";
+import { ALL_TOPICS, CONSUMER_GROUPS, TOPICS } from "../events/topics.js";
 import { DEAD_LETTER_RAW_BYTES, MAX_EVENT_BYTES } from "../limits.js";
 import { backoffDelay, delay, DEFAULT_BACKOFF, type BackoffPolicy } from "../lifecycle/backoff.js";
 import type { Logger } from "../lifecycle/logger.js";
@@ -120,6 +120,12 @@ export class Transport {
   /** Connect and declare Airlock's topics. */
   async start(): Promise<void> {
     await this.#adapter.start(ALL_TOPICS.map((topic) => this.physical(topic)));
+    await this.#adapter.declareGroups?.(
+      Object.values(CONSUMER_GROUPS).map(({ group, topics }) => ({
+        group: this.physical(group),
+        topics: topics.map((topic) => this.physical(topic)),
+      })),
+    );
   }
 
   /** The name a logical topic or group has on the wire. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   AirlockError,
+  CONSUMER_GROUPS,
   PoisonMessageError,
   TOPICS,
   type AirlockEvent,
@@ -185,6 +186,21 @@ export function transportContract(kind: "memory" | "amqp" | "kafka", factory: Tr
       for (const event of [...sent, ...more]) expect(handled.has(event.id)).toBe(true);
     });
 
+    it("keeps what is published before a service's first start for its consumer group", async () => {
+      const t = await transport();
+      // Nothing has subscribed as "policy" yet: an agent publishing before the policy service ever ran.
+      const early = toolCall("agent-early");
+      await t.publish(early);
+      const seen: AirlockEvent[] = [];
+      await t.subscribe({
+        group: CONSUMER_GROUPS.policy.group,
+        topics: CONSUMER_GROUPS.policy.topics,
+        handler: sink((e) => seen.push(e)),
+      });
+      await waitFor(() => seen.length >= 1, "the event published before the group's first member");
+      expect(seen.map((e) => e.id)).toEqual([early.id]);
+    });
+
     it("gives every consumer group every event", async () => {
       const t = await transport();
       const policy = new Set<string>();
@@ -204,8 +220,12 @@ export function transportContract(kind: "memory" | "amqp" | "kafka", factory: Tr
       const seenA = new Set<string>();
       const seenB = new Set<string>();
       const subs: Subscription[] = [];
-      subs.push(await a.subscribe({ group: "policy", topics: [TOPICS.toolCalls], handler: sink((e) => seenA.add(e.id)) }));
-      subs.push(await b.subscribe({ group: "policy", topics: [TOPICS.toolCalls], handler: sink((e) => seenB.add(e.id)) }));
+      subs.push(
+        await a.subscribe({ group: "policy", topics: [TOPICS.toolCalls], handler: sink((e) => seenA.add(e.id)) }),
+      );
+      subs.push(
+        await b.subscribe({ group: "policy", topics: [TOPICS.toolCalls], handler: sink((e) => seenB.add(e.id)) }),
+      );
       const sent = Array.from({ length: 60 }, (_, i) => toolCall(`agent-${i}`));
       for (const event of sent) await a.publish(event);
       await waitFor(() => new Set([...seenA, ...seenB]).size >= 60, "all 60 events between the two members");

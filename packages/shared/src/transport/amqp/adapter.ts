@@ -60,6 +60,11 @@ export class AmqpAdapter implements BrokerAdapter {
     await this.#publisher.declare(topics);
   }
 
+  async declareGroups(groups: ReadonlyArray<{ group: string; topics: readonly string[] }>): Promise<void> {
+    await this.#open();
+    await this.#publisher.declareGroups(groups);
+  }
+
   async publish(topic: string, key: string, value: Buffer): Promise<void> {
     await this.#open();
     await this.#publisher.publish(topic, key, value);

@@ -4,7 +4,7 @@ import { backoffDelay, delay, type BackoffPolicy } from "../../lifecycle/backoff
 import type { Logger } from "../../lifecycle/logger.js";
 import type { AmqpConnection } from "./connection.js";
 import { isRequestError, ManagedChannel } from "./managed-channel.js";
-import { declareTopic, MAX_ROUTING_KEY_BYTES } from "./topology.js";
+import { declareGroup, declareTopic, MAX_ROUTING_KEY_BYTES } from "./topology.js";
 
 /** Options of an {@link AmqpPublisher}. */
 export interface AmqpPublisherOptions {
@@ -53,6 +53,15 @@ export class AmqpPublisher {
   declare(topics: readonly string[]): Promise<void> {
     for (const topic of topics) this.#topics.add(topic);
     return this.#track(() => this.#withChannel("declaring topics", (channel) => this.#declareOn(channel, topics)));
+  }
+
+  /** Declare durable consumer groups (their queues and bindings) before any member runs. */
+  declareGroups(groups: ReadonlyArray<{ group: string; topics: readonly string[] }>): Promise<void> {
+    return this.#track(() =>
+      this.#withChannel("declaring consumer groups", async (channel) => {
+        for (const { group, topics } of groups) await declareGroup(channel, { group, topics, prefetch: 1 });
+      }),
+    );
   }
 
   /** Publish one persistent message; resolves when the broker confirmed it. */
