@@ -26,12 +26,18 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["node:*", "pg", "amqplib", "kafkajs", "pino", "@electric-sql/*"], message: "core/ is pure: no I/O imports." },
+            {
+              group: ["node:*", "pg", "amqplib", "kafkajs", "pino", "@electric-sql/*"],
+              message: "core/ is pure: no I/O imports.",
+            },
           ],
         },
       ],
       "no-restricted-globals": ["error", { name: "Date", message: "core/ takes the time as an argument." }],
-      "no-restricted-properties": ["error", { object: "Math", property: "random", message: "core/ takes randomness as an argument." }],
+      "no-restricted-properties": [
+        "error",
+        { object: "Math", property: "random", message: "core/ takes randomness as an argument." },
+      ],
     },
   },
   {

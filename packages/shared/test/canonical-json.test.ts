@@ -38,9 +38,12 @@ describe("canonicalize (RFC 8785)", () => {
     expect(canonicalize(fromHex(hex))).toBe(text);
   });
 
-  it.each([["7fffffffffffffff"], ["7ff0000000000000"], ["fff0000000000000"]])("refuses NaN and infinities (0x%s)", (hex) => {
-    expect(() => canonicalize(fromHex(hex))).toThrow(TypeError);
-  });
+  it.each([["7fffffffffffffff"], ["7ff0000000000000"], ["fff0000000000000"]])(
+    "refuses NaN and infinities (0x%s)",
+    (hex) => {
+      expect(() => canonicalize(fromHex(hex))).toThrow(TypeError);
+    },
+  );
 
   it("matches the RFC's §3.2.2 example", () => {
     const input = JSON.parse(
@@ -80,7 +83,9 @@ describe("canonicalize (RFC 8785)", () => {
   });
 
   it("escapes control characters in lowercase hex and leaves other characters as they are", () => {
-    expect(canonicalize("\u0000\u001f\b\t\n\f\r\u007f\u2028é😀")).toBe('"\\u0000\\u001f\\b\\t\\n\\f\\r\u007f\u2028é😀"');
+    expect(canonicalize("\u0000\u001f\b\t\n\f\r\u007f\u2028é😀")).toBe(
+      '"\\u0000\\u001f\\b\\t\\n\\f\\r\u007f\u2028é😀"',
+    );
   });
 
   it("refuses lone surrogates, circular values and non-JSON types", () => {

@@ -85,6 +85,9 @@ export function createEvent<T extends EventType>(spec: NewEvent<T>): AirlockEven
 }
 
 /** Narrow an event to one type. */
-export function isEvent<T extends EventType>(event: AirlockEvent, type: T): event is Extract<AirlockEvent, { type: T }> {
+export function isEvent<T extends EventType>(
+  event: AirlockEvent,
+  type: T,
+): event is Extract<AirlockEvent, { type: T }> {
   return event.type === type;
 }

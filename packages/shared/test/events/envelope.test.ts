@@ -16,7 +16,11 @@ import { toolCall } from "../helpers.js";
 describe("event envelope", () => {
   it("builds a CloudEvents 1.0 envelope with id and time filled in", () => {
     const event = toolCall("finance-agent", { amount: 5 });
-    expect(event).toMatchObject({ specversion: "1.0", type: "airlock.tool_call.requested", datacontenttype: "application/json" });
+    expect(event).toMatchObject({
+      specversion: "1.0",
+      type: "airlock.tool_call.requested",
+      datacontenttype: "application/json",
+    });
     expect(event.id).toMatch(/^[A-Za-z0-9_-]{21}$/);
     expect(new Date(event.time).toISOString()).toBe(event.time);
     expect(event.data.context).toEqual({}); // defaults applied
@@ -35,7 +39,10 @@ describe("event envelope", () => {
       return parsed.ok ? "ok" : parsed.reason;
     };
     expect(reason("{")).toMatch(/^not UTF-8 JSON/);
-    expect(parseEvent(Buffer.from([0x22, 0xc3, 0x28, 0x22]))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not UTF-8 JSON/) as unknown });
+    expect(parseEvent(Buffer.from([0x22, 0xc3, 0x28, 0x22]))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^not UTF-8 JSON/) as unknown,
+    });
     expect(reason({ ...event, specversion: "0.3" })).toMatch(/^not a CloudEvents envelope/);
     expect(reason({ ...event, extra: 1 })).toMatch(/^not a CloudEvents envelope/);
     expect(reason({ ...event, time: "yesterday" })).toMatch(/^not a CloudEvents envelope/);
@@ -48,7 +55,10 @@ describe("event envelope", () => {
 
   it("refuses events over the size bound before parsing them", () => {
     const raw = JSON.stringify(toolCall("a", { blob: "x".repeat(MAX_EVENT_BYTES) }));
-    expect(parseEvent(raw)).toEqual({ ok: false, reason: `event is ${Buffer.byteLength(raw)} bytes; the limit is ${MAX_EVENT_BYTES}` });
+    expect(parseEvent(raw)).toEqual({
+      ok: false,
+      reason: `event is ${Buffer.byteLength(raw)} bytes; the limit is ${MAX_EVENT_BYTES}`,
+    });
   });
 
   it("refuses arguments nested deeper than the bound", () => {

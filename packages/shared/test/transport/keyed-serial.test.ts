@@ -6,7 +6,9 @@ describe("KeyedSerial", () => {
     const serial = new KeyedSerial();
     const log: string[] = [];
     let releaseA!: () => void;
-    const a1 = serial.run("a", () => new Promise<void>((resolve) => (releaseA = resolve)).then(() => void log.push("a1")));
+    const a1 = serial.run("a", () =>
+      new Promise<void>((resolve) => (releaseA = resolve)).then(() => void log.push("a1")),
+    );
     const a2 = serial.run("a", () => Promise.reject(new Error("a2 failed")));
     const a3 = serial.run("a", () => Promise.resolve(void log.push("a3")));
     await serial.run("b", () => Promise.resolve(void log.push("b1")));
