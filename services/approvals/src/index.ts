@@ -9,3 +9,12 @@ export const MIGRATIONS = new URL("../migrations/", import.meta.url);
 
 /** The schema holding the approvals tables. */
 export { SCHEMA } from "./store/index.js";
+export {
+  startNotifier,
+  NOTIFIER_GROUP,
+  verifyWebhookSignature,
+  signWebhookBody,
+  type NotifierDeps,
+  type WebhookBody,
+  type ApprovalNotice,
+} from "./notifications/index.js";

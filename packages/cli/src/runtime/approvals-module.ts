@@ -1,4 +1,4 @@
-import { MIGRATIONS, SCHEMA, approvalRoutes, startApprovalsService } from "@airlock/approvals";
+import { MIGRATIONS, SCHEMA, approvalRoutes, startApprovalsService, startNotifier } from "@airlock/approvals";
 import { ConfigError, loadReviewersFile } from "@airlock/shared";
 import type { ServiceModule } from "./services.js";
 
@@ -12,9 +12,19 @@ export const approvalsModule: ServiceModule = {
       throw new ConfigError("AIRLOCK_REVIEWERS: the approvals service needs the reviewers file");
     const reviewers = await loadReviewersFile(context.reviewersPath);
     const service = await startApprovalsService({ ...deps, reviewers });
+    // Webhooks are told in their own consumer group, so a slow receiver never holds up an approval.
+    const notifier = await startNotifier({ ...deps, webhooks: deps.config.AIRLOCK_WEBHOOKS }).catch(
+      async (error: unknown) => {
+        await service.stop();
+        throw error;
+      },
+    );
     return {
       name: service.name,
-      stop: () => service.stop(),
+      stop: async () => {
+        await notifier.stop();
+        await service.stop();
+      },
       routes: [approvalRoutes({ sql: deps.sql, transport: deps.transport })],
     };
   },

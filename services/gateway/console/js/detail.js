@@ -79,15 +79,21 @@ export function renderDetail(approval, options) {
 }
 
 /**
- * Load and show a call's audit trail: every recorded event about it, in chain order.
+ * Load and show a call's audit trail: every recorded event about it, in chain order. Called again while
+ * the dialog is open, it redraws only when the trail grew.
  * @param {string} callId
  */
 export async function renderAuditTrail(callId) {
   const target = byId("detail-audit");
-  target.replaceChildren(h("p", {}, "Loading…"));
+  const shown = target.dataset.call === callId;
+  if (!shown) target.replaceChildren(h("p", {}, "Loading…"));
   try {
     /** @type {Array<{ seq: number, type: string, recorded_at: string, hash: string, event: any }>} */
     const events = await auditTrail(callId);
+    // The log only grows: the same count is the same trail, and redrawing it would reset the reader's scroll.
+    if (shown && target.dataset.count === String(events.length)) return;
+    target.dataset.call = callId;
+    target.dataset.count = String(events.length);
     if (events.length === 0) return target.replaceChildren(h("p", {}, "Nothing recorded yet."));
     const rows = events.map((entry) =>
       h(

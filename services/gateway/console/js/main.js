@@ -222,8 +222,16 @@ byId("select-all").addEventListener("change", (event) => {
 });
 byId("verify").addEventListener("click", () => void showVerification());
 byId("detail-close").addEventListener("click", () => dialog.close());
+// The audit service records events a moment after they happen: while a request is open, keep its trail
+// current.
+const TRAIL_REFRESH_MS = 3000;
+setInterval(() => {
+  const open = shown ? approvals.get(shown) : undefined;
+  if (open && dialog.open) void renderAuditTrail(open.call_id);
+}, TRAIL_REFRESH_MS);
 dialog.addEventListener("close", () => {
   shown = undefined;
+  delete byId("detail-audit").dataset.call;
   if (location.hash.startsWith("#/approvals/")) history.replaceState(null, "", location.pathname + location.search);
 });
 window.addEventListener("hashchange", openFromHash);
