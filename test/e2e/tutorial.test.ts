@@ -111,6 +111,22 @@ describe.each(Object.entries(E2E_TRANSPORTS))("tutorial end to end on %s", (kind
     expect(await small.verdict).toMatchObject({ allowed: false, outcome: "rejected" });
   });
 
+  it("answers health and readiness, and counts what happened in /metrics", async () => {
+    expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${stack.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ checks: { database: true, broker: true } });
+    if (kind !== "memory") return; // with separate processes, each service serves its own /metrics
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(metrics).toMatch(/airlock_decisions_total\{action="allow"\} [1-9]/);
+    expect(metrics).toMatch(/airlock_decisions_total\{action="escalate"\} [1-9]/);
+    expect(metrics).toMatch(/airlock_verdict_latency_seconds_count\{decided_by="policy"\} [1-9]/);
+    expect(metrics).toMatch(/airlock_verdict_latency_seconds_count\{decided_by="approval"\} [1-9]/);
+    expect(metrics).toMatch(/airlock_events_out_total\{topic="airlock.verdicts"\} [1-9]/);
+    expect(metrics).toMatch(/airlock_events_in_total\{topic="airlock.tool-calls",group="policy"\} [1-9]/);
+    expect(metrics).toMatch(/airlock_approvals_open \d+/);
+  });
+
   it("leaves an intact audit log with every event once and one verdict per call", async () => {
     const entries = await tutorial.settledLog();
     expect(new Set(entries.map((e) => e.event_id)).size).toBe(entries.length);

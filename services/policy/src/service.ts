@@ -85,6 +85,12 @@ export async function startPolicyService(deps: PolicyServiceDeps): Promise<Runni
     relay.kick();
     const { decision } = handled;
     deps.metrics.decisions.inc({ action: decision.action });
+    if (decision.action !== "escalate") {
+      // From the agent's request time to the decision's commit: the verdict is on its way now.
+      const seconds = (Date.now() - Date.parse(event.time)) / 1000;
+      if (Number.isFinite(seconds) && seconds >= 0)
+        deps.metrics.verdictLatency.observe({ decided_by: "policy" }, seconds);
+    }
     handlerLog.debug(
       {
         event_id: event.id,
