@@ -26,8 +26,12 @@ export function isTransientSqlError(error: unknown): boolean {
   const state = sqlState(error);
   if (state === PG_ERROR.serializationFailure || state === PG_ERROR.deadlockDetected) return true;
   if (state?.startsWith("08") || state === PG_ERROR.adminShutdown || state === PG_ERROR.cannotConnectNow) return true;
+  if (error instanceof UnavailableError) return true;
   const code = (error as { code?: unknown } | null)?.code;
-  return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EPIPE";
+  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EPIPE") return true;
+  // pg's own words for a client whose connection is gone (no SQLSTATE: the server never answered).
+  const message = error instanceof Error ? error.message : "";
+  return /Connection terminated|not queryable|Client was closed/.test(message);
 }
 
 /**

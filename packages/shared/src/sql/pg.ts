@@ -1,4 +1,5 @@
 import pg from "pg";
+import { UnavailableError } from "../errors.js";
 import { backoffDelay, delay } from "../lifecycle/backoff.js";
 import type { Logger } from "../lifecycle/logger.js";
 import type { Isolation, Queryable, QueryResult, SqlClient } from "./client.js";
@@ -60,6 +61,14 @@ export class PgClient implements SqlClient {
     for (let attempt = 1; ; attempt++) {
       const client = await this.#pool.connect();
       let broken = false;
+      // A checked-out client's errors are emitted on the client, not the pool: a server ending the session
+      // while this transaction waits between statements (pg_terminate_backend, a restart) would otherwise be
+      // an unhandled 'error' event that kills the process. The statement in flight, if any, rejects too.
+      const onError = (error: Error): void => {
+        broken = true;
+        this.#log.warn({ err: error }, "database session lost during a transaction");
+      };
+      client.on("error", onError);
       try {
         await client.query(options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : "BEGIN");
         const tx: Queryable = {
@@ -82,11 +91,16 @@ export class PgClient implements SqlClient {
           broken = true;
           this.#log.debug({ err: rollbackError }, "rollback failed");
         }
+        // The session died under the transaction: nothing was committed, and a new connection will work.
+        if (broken && sqlState(error) === undefined) {
+          throw new UnavailableError("database session lost during a transaction", { cause: error });
+        }
         const state = sqlState(error);
         const transient = state === PG_ERROR.serializationFailure || state === PG_ERROR.deadlockDetected;
         if (!transient || attempt >= TRANSACTION_ATTEMPTS) throw error;
         this.#log.debug({ err: error, attempt }, "transaction lost a race; retrying");
       } finally {
+        client.off("error", onError);
         client.release(broken);
       }
       // Short: the competing transaction has usually committed by now. (ms: ~20, 40, 80, 160)
