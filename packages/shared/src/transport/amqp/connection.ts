@@ -74,6 +74,9 @@ export class AmqpConnection {
     const url = redactUrl(this.#url);
     const recovering = await connect(this.#url, {
       clientProperties: { connection_name: this.#options.clientId },
+      // Small frames go out at once. With Nagle's algorithm on (amqplib's default), a publish written
+      // while an earlier one is unacknowledged waits for the server's delayed ACK: ~40 ms per hop.
+      noDelay: true,
       // TCP connect timeout (ms); a broker that accepts but never answers counts as a failed attempt.
       timeout: 10_000,
       recovery: {
