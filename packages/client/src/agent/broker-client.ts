@@ -10,7 +10,7 @@ import {
 } from "@airlock/shared";
 import { requestData, timeoutMs, type CheckOptions, type ToolCall } from "./call.js";
 import type { AgentClient } from "./client.js";
-import { clientDenial, verdictFromEvent, type Verdict } from "./verdict.js";
+import { failClosed, verdictFromEvent, type Verdict } from "./verdict.js";
 import { VerdictWaiter } from "./waiter.js";
 
 /** Options of {@link connectBroker}. */
@@ -93,14 +93,7 @@ class BrokerAgentClient implements AgentClient {
         },
       }),
     );
-    return aborted
-      ? clientDenial(data.call_id, data.action_digest, "cancelled", "aborted by the agent")
-      : clientDenial(
-          data.call_id,
-          data.action_digest,
-          "expired",
-          `no verdict within ${timeoutMs(options)} ms; failing closed`,
-        );
+    return failClosed(data, aborted, timeoutMs(options));
   }
 
   close(): Promise<void> {

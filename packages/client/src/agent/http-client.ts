@@ -1,7 +1,7 @@
 import { newId, type EventData } from "@airlock/shared";
 import { requestData, timeoutMs, type CheckOptions, type ToolCall } from "./call.js";
 import type { AgentClient } from "./client.js";
-import { clientDenial, verdictFromEvent, type Verdict } from "./verdict.js";
+import { failClosed, verdictFromEvent, type Verdict } from "./verdict.js";
 
 /** Options of {@link connectHttp}. */
 export interface HttpClientOptions {
@@ -72,14 +72,7 @@ class HttpAgentClient implements AgentClient {
     await this.request(`/v1/tool-calls/${encodeURIComponent(data.call_id)}`, { method: "DELETE" }).catch(
       () => undefined,
     );
-    return aborted
-      ? clientDenial(data.call_id, data.action_digest, "cancelled", "aborted by the agent")
-      : clientDenial(
-          data.call_id,
-          data.action_digest,
-          "expired",
-          `no verdict within ${timeoutMs(options)} ms; failing closed`,
-        );
+    return failClosed(data, aborted, timeoutMs(options));
   }
 
   private async request<T>(

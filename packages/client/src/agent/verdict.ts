@@ -49,6 +49,17 @@ export function clientDenial(
   return { call_id: callId, allowed: false, outcome, reason, decided_by: "client", action_digest: digest };
 }
 
+/** The deny of a call nobody answered in time (`expired`) or the agent gave up on (`cancelled`). */
+export function failClosed(
+  call: { call_id: string; action_digest: string },
+  aborted: boolean,
+  waitedMs: number,
+): Verdict {
+  return aborted
+    ? clientDenial(call.call_id, call.action_digest, "cancelled", "aborted by the agent")
+    : clientDenial(call.call_id, call.action_digest, "expired", `no verdict within ${waitedMs} ms; failing closed`);
+}
+
 /** Thrown by a guarded tool that was not allowed to run. */
 export class DeniedError extends Error {
   readonly verdict: Verdict;
