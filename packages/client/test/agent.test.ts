@@ -11,8 +11,6 @@ import {
 import { uniqueNamespace, waitFor } from "@airlock/shared/testing";
 import { DeniedError, connectBroker, guard, type AgentClient } from "../src/index.js";
 
-type Requested = AirlockEvent<"airlock.tool_call.requested">;
-
 /** A stand-in for the policy service that answers each call as `answer` says (or not at all). */
 async function fakePolicy(
   transport: Transport,
