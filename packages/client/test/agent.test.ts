@@ -23,7 +23,7 @@ async function fakePolicy(
     handler: async (event) => {
       seen.push(event);
       if (event.type !== "airlock.tool_call.requested") return;
-      const call = (event).data;
+      const call = event.data;
       const verdict = answer(call);
       if (!verdict) return;
       await transport.publish(
@@ -114,7 +114,7 @@ describe("agent SDK over the broker", () => {
     expect(Object.isFrozen(ran[0])).toBe(true);
     await expect(transfer({ amount: 6 })).rejects.toBeInstanceOf(DeniedError);
     expect(ran).toHaveLength(1);
-    const checked = seen.filter((e) => e.type === "airlock.tool_call.requested").map((e) => (e).data.args);
+    const checked = seen.filter((e) => e.type === "airlock.tool_call.requested").map((e) => e.data.args);
     expect(checked).toEqual([{ amount: 5 }, { amount: 6 }]);
   });
 });
