@@ -1,3 +1,6 @@
+import { isRetriable } from "../errors.js";
+import { createEvent } from "../events/index.js";
+import { DEAD_LETTER_RAW_BYTES } from "../limits.js";
 import type { Logger } from "../lifecycle/logger.js";
 import { DEFAULT_BACKOFF, backoffDelay, delay } from "../lifecycle/backoff.js";
 import type { Queryable, SqlClient } from "../sql/client.js";
@@ -47,6 +50,38 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let pending = true;
   const waiters: Array<() => void> = [];
 
+  /**
+   * Publish one row. A row the broker will never take (a key too long for RabbitMQ, a topic name Kafka
+   * refuses) is recorded as a dead letter with the broker's reason instead, so it cannot stop every row
+   * behind it; a broker that is merely down throws, and the batch is tried again.
+   */
+  async function publishRow(row: OutboxRow): Promise<void> {
+    try {
+      await transport.publish(row.event, { topic: row.topic, key: row.key });
+    } catch (error) {
+      if (isRetriable(error)) throw error;
+      const raw = JSON.stringify(row.event);
+      const reason = `the broker refused the outbox row for ${row.topic}: ${(error as Error).message}`.slice(0, 4000);
+      log.error(
+        { err: error, event_id: row.event.id, topic: row.topic },
+        "outbox row refused by the broker; dead-lettered",
+      );
+      await transport.publish(
+        createEvent({
+          type: "airlock.dead_letter",
+          source: `airlock/outbox/${schema}`,
+          data: {
+            topic: row.topic,
+            consumer: `outbox.${schema}`,
+            reason,
+            raw: Buffer.from(raw).subarray(0, DEAD_LETTER_RAW_BYTES).toString("utf8"),
+            raw_bytes: Buffer.byteLength(raw),
+          },
+        }),
+      );
+    }
+  }
+
   async function publishBatch(q: Queryable): Promise<number> {
     const { rows } = await q.query<OutboxRow>(claimBatchSql(schema), [batchSize]);
     if (rows.length === 0) return 0;
@@ -62,7 +97,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     await Promise.all(
       [...byKey.values()].map(async (ofKey) => {
-        for (const row of ofKey) await transport.publish(row.event, { topic: row.topic, key: row.key });
+        for (const row of ofKey) await publishRow(row);
       }),
     );
     await q.query(deleteSql(schema), [rows.map((row) => row.id)]);

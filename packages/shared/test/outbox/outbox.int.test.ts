@@ -109,6 +109,23 @@ describe.each(Object.keys(engines) as Array<keyof typeof engines>)("outbox on %s
     expect(new Set(seen.map((s) => s.id))).toEqual(new Set([verdict.id]));
   });
 
+  it("dead-letters a row the broker will never take, and goes on with the rows behind it", async () => {
+    const { sql, transport, seen } = await setup();
+    const deadLetters: AirlockEvent[] = [];
+    await transport.subscribe({ group: "dlq", topics: [TOPICS.deadLetter], handler: sink((e) => deadLetters.push(e)) });
+    // Over the 256 KiB event bound: valid, but no transport will publish it.
+    const huge = toolCall("agent-1", { blob: "x".repeat(300 * 1024) });
+    const after = toolCall("agent-1", { n: 2 });
+    await sql.transaction((tx) => enqueueEvents(tx, "svc", [{ event: huge }, { event: after }]));
+    relay(sql, transport).kick();
+    await waitFor(() => seen.length >= 1 && deadLetters.length >= 1, "the next row published and a dead letter");
+    expect(seen.map((e) => e.id)).toEqual([after.id]);
+    expect(deadLetters[0]!.data).toMatchObject({ topic: TOPICS.toolCalls, consumer: "outbox.svc" });
+    expect((deadLetters[0]!.data as { reason: string }).reason).toMatch(/limit is/);
+    const { rows } = await sql.query("select * from svc.outbox");
+    expect(rows).toEqual([]);
+  });
+
   it("refuses to enqueue an invalid event, failing the transaction", async () => {
     const { sql } = await setup();
     const bad = { ...toolCall("a"), data: { call_id: "x" } } as unknown as AirlockEvent;
