@@ -1,4 +1,11 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyPluginAsync,
+} from "fastify";
+import { AirlockError } from "../errors.js";
 import type { Logger } from "../lifecycle/logger.js";
 import { HttpError, errorBody } from "./errors.js";
 import type { AirlockMetrics } from "./metrics.js";
@@ -34,11 +41,32 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? HTTP_BODY_LIMIT,
+    // Ids are nanoids (21 characters); a longer path segment is refused rather than looked up.
+    maxParamLength: 500,
+    // Errors fastify raises before any route runs (a broken percent-escape, invalid UTF-8 in the URL) do
+    // not reach setErrorHandler: answer them in Airlock's shape too.
+    frameworkErrors: (error, _request, reply) => {
+      // fastify types this reply with the route generics of no route at all; it is a plain reply.
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .header("content-type", "application/json; charset=utf-8")
+        .send(errorBody("bad_request", error.message));
+    },
+  });
+
+  // Postgres text cannot hold NUL: an id or filter with one is the client's mistake, not a 500.
+  app.addHook("onRequest", async (request, reply) => {
+    if (/%00/i.test(request.url)) {
+      await reply.status(400).send(errorBody("bad_request", "the URL holds a NUL character"));
+    }
   });
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof HttpError) {
       return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
+    }
+    if (error instanceof AirlockError && error.code === "payload_too_large") {
+      return reply.status(413).send(errorBody(error.code, error.message));
     }
     // fastify's own client errors (bad JSON, body too large, wrong content type) carry a 4xx statusCode.
     const status = (error as { statusCode?: unknown }).statusCode;

@@ -53,7 +53,7 @@ export async function listEntries(q: Queryable, filter: EventFilter): Promise<Li
   };
   if (filter.subject !== undefined) add((p) => `subject = ${p}`, filter.subject);
   if (filter.type !== undefined) add((p) => `type = ${p}`, filter.type);
-  if (filter.agent !== undefined) add((p) => `(event::jsonb #>> '{data,agent_id}') = ${p}`, filter.agent);
+  if (filter.agent !== undefined) add((p) => `audit.agent_of(event) = ${p}`, filter.agent);
   if (filter.since !== undefined) add((p) => `recorded_at >= ${p}`, filter.since.toISOString());
   params.push(filter.limit);
   const { rows } = await q.query<Row>(

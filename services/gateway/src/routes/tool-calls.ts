@@ -4,11 +4,15 @@ import {
   CallContext,
   CallMetadata,
   HttpError,
+  MAX_ARGS_DEPTH,
+  TOPIC_NAME,
   ToolArgs,
   actionDigest,
+  canonicalize,
   createEvent,
   newId,
   parseDuration,
+  type AirlockEvent,
   type EventData,
   type Transport,
 } from "@airlock/shared";
@@ -41,8 +45,23 @@ const SubmitBody = z.strictObject({
   action_digest: z.string().optional(),
   context: CallContext.default({}),
   metadata: CallMetadata.default({}),
-  reply_to: z.string().optional(),
+  reply_to: z.string().regex(TOPIC_NAME, "must be a topic name: letters, digits, '.', '_', '-'").optional(),
 });
+
+/** Deeper than any honest call (args are bounded at MAX_ARGS_DEPTH): refused before anything recurses into it. */
+const MAX_BODY_DEPTH = MAX_ARGS_DEPTH + 8;
+
+/** Whether a parsed JSON value nests deeper than `limit`, measured without recursion. */
+function tooDeep(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= limit) return true;
+    for (const inner of Object.values(item)) stack.push([inner, depth + 1]);
+  }
+  return false;
+}
 
 /** The longest `?wait=` honoured in one request. */
 const MAX_WAIT_MS = 60_000;
@@ -61,6 +80,9 @@ function waitMs(query: unknown): number {
 }
 
 function parseBody(body: unknown): z.output<typeof SubmitBody> {
+  if (tooDeep(body, MAX_BODY_DEPTH)) {
+    throw new HttpError(400, "invalid_tool_call", `the body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  }
   const parsed = SubmitBody.safeParse(body);
   if (!parsed.success) {
     throw new HttpError(
@@ -83,7 +105,13 @@ export function toolCallRoutes(deps: ToolCallRoutesDeps): FastifyPluginAsync {
     app.post("/v1/tool-calls", async (request, reply) => {
       const wait = waitMs(request.query);
       const body = parseBody(request.body);
-      const digest = actionDigest({ agent_id: body.agent_id, tool: body.tool, args: body.args });
+      let digest: string;
+      try {
+        digest = actionDigest({ agent_id: body.agent_id, tool: body.tool, args: body.args });
+      } catch (error) {
+        // RFC 8785 has no form for a lone surrogate: such a call cannot be bound to a digest.
+        throw new HttpError(400, "invalid_tool_call", `the call cannot be canonicalised: ${(error as Error).message}`);
+      }
       if (body.action_digest !== undefined && body.action_digest !== digest) {
         throw new HttpError(400, "digest_mismatch", "action_digest is not the digest of {agent_id, tool, args}", {
           expected: digest,
@@ -91,12 +119,21 @@ export function toolCallRoutes(deps: ToolCallRoutesDeps): FastifyPluginAsync {
       }
       const callId = body.call_id ?? newId();
       const data = { ...body, call_id: callId, run_id: body.run_id ?? callId, action_digest: digest };
-      const event = createEvent({
-        type: "airlock.tool_call.requested",
-        source: `agent/${body.agent_id}`,
-        subject: callId,
-        data,
-      });
+      let event: AirlockEvent<"airlock.tool_call.requested">;
+      try {
+        event = createEvent({
+          type: "airlock.tool_call.requested",
+          source: `agent/${body.agent_id}`,
+          subject: callId,
+          data,
+        });
+        // Every event is recorded as RFC 8785 canonical JSON: one that has no such form (a lone surrogate
+        // anywhere) is refused here rather than left for the audit service to choke on.
+        canonicalize(event);
+      } catch (error) {
+        // The body passed the route's checks but not the event schema (an id too long, …).
+        throw new HttpError(400, "invalid_tool_call", (error as Error).message);
+      }
       const waiting = wait > 0 ? deps.waiter.wait(callId, wait) : undefined;
       await deps.transport.publish(event);
       const verdict = await waiting;
