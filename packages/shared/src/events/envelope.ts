@@ -43,8 +43,30 @@ export function parseEvent(raw: Uint8Array | string): Parsed {
   return validateEvent(json);
 }
 
+/**
+ * Where a value holds a string Postgres cannot store as text (a NUL character) or that PGlite reads back
+ * changed (a leading byte-order mark): found iteratively, so a hostile depth cannot overflow the stack.
+ */
+function unstorableString(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === "string") {
+      if (item.includes("\u0000")) return "a NUL character (\\u0000)";
+      if (item.startsWith("\uFEFF")) return "a string beginning with a byte-order mark (U+FEFF)";
+    } else if (item !== null && typeof item === "object") {
+      for (const [key, inner] of Object.entries(item)) stack.push(key, inner);
+    }
+  }
+  return undefined;
+}
+
 /** Validate an already-decoded value as an Airlock event. */
 export function validateEvent(value: unknown): Parsed {
+  // Every event is stored (audit log, approvals, decisions): one that cannot be stored as it was sent is
+  // refused here, with the reason, instead of stalling a consumer or reading back different.
+  const unstorable = unstorableString(value);
+  if (unstorable) return { ok: false, reason: `the event holds ${unstorable}, which cannot be stored as sent` };
   const envelope = Envelope.safeParse(value);
   if (!envelope.success) return { ok: false, reason: `not a CloudEvents envelope: ${z.prettifyError(envelope.error)}` };
   const { type } = envelope.data;
