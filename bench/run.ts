@@ -9,6 +9,7 @@ import { runApprovalsBench } from "./approvals/run.js";
 import { runAuditBench } from "./audit/run.js";
 import { runE2eBench } from "./e2e/run.js";
 import { runPolicyBench } from "./policy/run.js";
+import { runSoak } from "./soak/run.js";
 import { runTransportBench } from "./transport/echo.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -31,10 +32,12 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   audit: () => runAuditBench(),
   approvals: () => runApprovalsBench(),
   e2e: () => runE2eBench({ brokers: brokers(), calls: 1000, burst: 1000 }),
+  // Not in the default run (a minute of load): `npm run bench -- soak`.
+  soak: () => runSoak(),
 };
 
 async function main(names: string[]): Promise<void> {
-  const selected = names.length > 0 ? names : Object.keys(BENCHES);
+  const selected = names.length > 0 ? names : Object.keys(BENCHES).filter((name) => name !== "soak");
   const results: BenchResult[] = [];
   for (const name of selected) {
     const bench = BENCHES[name];

@@ -54,6 +54,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     },
   });
 
+  // JSON bodies must be UTF-8, as on the broker: fastify's own parser would swap bad bytes for U+FFFD and
+  // take a call the agent never sent.
+  app.removeContentTypeParser("application/json");
+  // fastify's own JSON parser, which refuses __proto__ and constructor.prototype keys.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body: Buffer, done) => {
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    } catch {
+      done(Object.assign(new Error("the body is not UTF-8"), { statusCode: 400, code: "bad_encoding" }), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+
   // Postgres text cannot hold NUL: an id or filter with one is the client's mistake, not a 500.
   app.addHook("onRequest", async (request, reply) => {
     if (/%00/i.test(request.url)) {

@@ -8,10 +8,22 @@ import { AirlockError, UnavailableError } from "../../errors.js";
 export function kafkaFault(what: string, cause: unknown): AirlockError {
   const root = rootCause(cause);
   const message = `${what}: ${cause instanceof Error ? cause.message : String(cause)}`;
-  const retriable = !(root instanceof Error && (root as { retriable?: unknown }).retriable === false);
+  const retriable = !refusedForGood(root);
   return retriable
     ? new UnavailableError(message, { cause })
     : new AirlockError(message, { code: "broker_refused", retriable, cause });
+}
+
+/**
+ * Whether the broker said no for good: the error is marked non-retriable, or it gathers several (kafkajs's
+ * KafkaJSAggregateError from createTopics, e.g. INVALID_TOPIC_EXCEPTION for a name that collides with
+ * another) that all are. The aggregate itself carries no mark.
+ */
+function refusedForGood(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if ((error as { retriable?: unknown }).retriable === false) return true;
+  const inner = (error as { errors?: unknown }).errors;
+  return Array.isArray(inner) && inner.length > 0 && inner.every((e) => refusedForGood(e));
 }
 
 function rootCause(error: unknown): unknown {
