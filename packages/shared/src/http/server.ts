@@ -67,7 +67,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       done(Object.assign(new Error("the body is not UTF-8"), { statusCode: 400, code: "bad_encoding" }), undefined);
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 
   // Postgres text cannot hold NUL: an id or filter with one is the client's mistake, not a 500.
