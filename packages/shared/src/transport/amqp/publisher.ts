@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { ConfirmChannel } from "amqplib";
 import { AirlockError, UnavailableError } from "../../errors.js";
 import { backoffDelay, delay, type BackoffPolicy } from "../../lifecycle/backoff.js";
@@ -33,6 +34,8 @@ export class AmqpPublisher {
 
   constructor(connection: AmqpConnection, options: AmqpPublisherOptions) {
     this.#options = options;
+    // Every publish waiting out a reconnection listens on this signal: hundreds may, legitimately.
+    setMaxListeners(0, this.#stopping.signal);
     this.#channel = new ManagedChannel(connection, {
       name: "publisher",
       log: options.log,
