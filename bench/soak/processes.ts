@@ -52,6 +52,8 @@ export interface ServiceExit {
   expected: boolean;
   /** Date.now() of the exit. */
   at: number;
+  /** For a crash: the process's last lines (stderr lines start with "! "), to find why. */
+  tail?: string[];
 }
 
 /** Options of {@link ServiceProcesses}. */
@@ -126,13 +128,15 @@ export class ServiceProcesses {
     child.once("exit", (code, signal) => {
       exited = true;
       if (this.#running.get(name)?.child === child) this.#running.delete(name);
+      const expected = this.#killed.has(child) || this.#stopping;
       this.exits.push({
         service: name,
         pid: child.pid,
         code,
         signal,
-        expected: this.#killed.has(child) || this.#stopping,
+        expected,
         at: Date.now(),
+        ...(expected ? {} : { tail: (this.#output.get(name) ?? []).slice(-40) }),
       });
     });
     const deadline = Date.now() + (this.#options.startTimeoutMs ?? 90_000);
