@@ -41,7 +41,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? HTTP_BODY_LIMIT,
-    // Ids are nanoids (21 characters); a longer path segment is refused rather than looked up.
+    // Ids are 22 characters (newId); a longer path segment is refused rather than looked up.
     routerOptions: { maxParamLength: 500 },
     // Errors fastify raises before any route runs (a broken percent-escape, invalid UTF-8 in the URL) do
     // not reach setErrorHandler: answer them in Airlock's shape too.

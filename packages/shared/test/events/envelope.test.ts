@@ -21,7 +21,7 @@ describe("event envelope", () => {
       type: "airlock.tool_call.requested",
       datacontenttype: "application/json",
     });
-    expect(event.id).toMatch(/^[A-Za-z0-9_-]{21}$/);
+    expect(event.id).toMatch(/^[A-Za-z0-9_]{22}$/);
     expect(new Date(event.time).toISOString()).toBe(event.time);
     expect(event.data.context).toEqual({}); // defaults applied
   });
