@@ -171,7 +171,14 @@ describe.each(BROKERS)("the policy service over $name", ({ name, url }) => {
     const ids = calls.map((event) => event.data.call_id);
     await publishAll(calls);
     await waitFor(() => ids.every((id) => decisions.has(id)), "1,000 decisions", 60_000);
-    await waitFor(() => ids.filter((id) => !id || verdicts.has(id)).length >= 750, "750 verdicts", 60_000);
+    // 750 allow/deny/audit verdicts; a call with reply_to gets it there and, as the same event, on
+    // airlock.verdicts — wait for both copies.
+    const copies = (event: (typeof calls)[number]): number => (event.data.reply_to ? 2 : 1);
+    await waitFor(
+      () => calls.filter((event) => (verdicts.get(event.data.call_id)?.length ?? 0) >= copies(event)).length >= 750,
+      "750 verdicts",
+      60_000,
+    );
 
     const byAction: Record<string, number> = {};
     for (const event of calls) {

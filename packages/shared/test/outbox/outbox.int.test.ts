@@ -117,8 +117,10 @@ describe.each(Object.keys(engines) as Array<keyof typeof engines>)("outbox on %s
     const huge = toolCall("agent-1", { blob: "x".repeat(300 * 1024) });
     const after = toolCall("agent-1", { n: 2 });
     await sql.transaction((tx) => enqueueEvents(tx, "svc", [{ event: huge }, { event: after }]));
-    relay(sql, transport).kick();
+    const r = relay(sql, transport);
+    r.kick();
     await waitFor(() => seen.length >= 1 && deadLetters.length >= 1, "the next row published and a dead letter");
+    await r.drained();
     expect(seen.map((e) => e.id)).toEqual([after.id]);
     expect(deadLetters[0]!.data).toMatchObject({ topic: TOPICS.toolCalls, consumer: "outbox.svc" });
     expect((deadLetters[0]!.data as { reason: string }).reason).toMatch(/limit is/);
