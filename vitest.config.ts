@@ -43,10 +43,11 @@ export default defineConfig({
         test: {
           name: "disruptive",
           include: [DISRUPTIVE],
-          // The RabbitMQ-restart fault run (test/faults) saw the approvals process exit by itself once in
-          // three runs, not yet diagnosed (RELIABILITY.md, open findings): it runs in `npm run test:faults`
-          // until then, so npm test stays a signal. The transport's own broker-restart test runs always.
-          exclude: ["**/node_modules/**", ...(process.env["AIRLOCK_FAULTS_RUN"] ? [] : ["test/faults/**"])],
+          // The broker-restart fault runs (RabbitMQ, and a private Kafka broker) are part of npm test: the
+          // approvals crash that kept the RabbitMQ one out is diagnosed — a pg client left without an 'error'
+          // listener as it passes from a query to a waiting transaction (RELIABILITY.md, "What the runs
+          // found"; pinned in test/faults/pg-session-loss.int.test.ts).
+          exclude: ["**/node_modules/**"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

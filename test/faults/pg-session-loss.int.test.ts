@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, waitFor, type TestDatabase } from "@airlock/shared/testing";
 import { repoRoot } from "../../bench/soak/processes.js";
+import { HoldingProxy } from "./support/holding-proxy.js";
 
 // What the outbox relay does in every service: claim rows in a transaction, wait for the broker's
 // confirms (no query running), then delete them. If Postgres ends the session during that wait
@@ -70,5 +71,76 @@ describe("a Postgres session ended while a transaction waits between queries", (
     expect(stderr, "the process must not die of an unhandled 'error' event").not.toContain("Unhandled 'error' event");
     expect(code).toBe(0);
     expect(lines).toContain("retriable 1");
+  });
+});
+
+// The approvals process that "exited by itself" in the RabbitMQ-restart fault run (and audit, once, on Kafka)
+// died of this: pool.query's client finishes its query and is handed straight to a transaction waiting in
+// pool.connect(); pg-pool takes its idle 'error' listener off, and PgClient.transaction puts its own on only
+// after the connect promise resolves. A FATAL from pg_terminate_backend read in the same chunk as that
+// query's ReadyForQuery is emitted in between, on a client with no 'error' listener: "Unhandled 'error'
+// event … terminating connection due to administrator command" (pg/lib/client.js _handleErrorMessage).
+const WAITING_VICTIM = `
+import { connectSql, isTransientSqlError, silentLogger } from "@airlock/shared";
+const sql = await connectSql(process.env.DATABASE_URL, { logger: silentLogger(), applicationName: "victim", max: 1 });
+process.stdout.write("ready\\n");
+await new Promise((resolve) => process.stdin.once("data", resolve));
+const settle = (promise) =>
+  promise.then(
+    () => "ok",
+    (error) => (isTransientSqlError(error) || error.retriable ? "retriable" : "fatal:" + error.message),
+  );
+// The pool's one connection answers this query while the transaction waits for that connection.
+const query = settle(sql.query("select 1"));
+const transaction = settle(sql.transaction((tx) => tx.query("select 2")));
+process.stdout.write("queued\\n");
+const outcomes = await Promise.all([query, transaction]);
+const after = await sql.query("select 1 as one").then((r) => r.rows[0].one, (e) => String(e));
+process.stdout.write(outcomes.join(" ") + " " + after + "\\n");
+await sql.close();
+`;
+
+describe("a Postgres session ended just as its connection passes from a query to a waiting transaction", () => {
+  let db: TestDatabase;
+  let proxy: HoldingProxy;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    proxy = await HoldingProxy.start(db.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  // The approvals process that exited by itself in the RabbitMQ-restart fault run died here: an 'error'
+  // event on a pg client between pg-pool's handover and the transaction's own listener. Fixed in
+  // PgClient's constructor (a listener for each client's whole life); this reproduces the timing exactly.
+  it("fails that transaction (retriable) and the process carries on", async () => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", WAITING_VICTIM], {
+      cwd: repoRoot(),
+      env: { PATH: process.env["PATH"], DATABASE_URL: proxy.urlFor(db.url) },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const lines: string[] = [];
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    createInterface({ input: child.stdout }).on("line", (line) => lines.push(line));
+    await waitFor(() => lines.includes("ready"), "the victim to connect");
+    // What the server sends next — the answer to the victim's query, then the FATAL — reaches it in one chunk.
+    proxy.hold();
+    child.stdin.write("go\n");
+    await waitFor(() => lines.includes("queued") && proxy.holdsAnswer(), "the query's answer, held");
+    const { rows } = await db.sql.query<{ n: number }>(
+      `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = 'victim'`,
+    );
+    expect(rows[0]?.n).toBe(1);
+    await waitFor(() => proxy.serverEnded(), "Postgres to end the victim's session");
+    proxy.release();
+    child.stdin.end();
+    const code = await exited;
+    expect(stderr, "the process must not die of an unhandled 'error' event").not.toContain("Unhandled 'error' event");
+    expect(code).toBe(0);
+    expect(lines).toContain("ok retriable 1");
   });
 });

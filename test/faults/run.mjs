@@ -29,8 +29,6 @@ const env = {
       }
     : {}),
   ...(skip ? { AIRLOCK_FAULTS_SKIP: skip } : {}),
-  // Brings in the RabbitMQ-restart fault run, which `npm test` leaves out (see vitest.config.ts).
-  AIRLOCK_FAULTS_RUN: "1",
 };
 
 function run(command, commandArgs) {

@@ -105,24 +105,39 @@ export class FaultInjector {
     });
   }
 
-  /** `rabbitmqctl stop_app`, a random while down, `rabbitmqctl start_app`. */
-  async restartRabbitMq(): Promise<void> {
+  /** Stop the broker, keep it down a random while, start it again (whatever happened meanwhile). */
+  async restartBroker(broker: RestartableBroker): Promise<void> {
     if (SKIP.has("broker")) return;
     const at = this.workload.elapsedMs();
-    await rabbitmqctl("stop_app");
+    await broker.stop();
     try {
       await this.pause(500, 2000);
     } finally {
-      await rabbitmqctl("start_app");
+      await broker.start();
     }
     this.injected.push({
       kind: "broker restart",
-      target: "rabbitmq",
+      target: broker.name,
       at_s: round(at / 1000),
       down_ms: Math.round(this.workload.elapsedMs() - at),
     });
   }
 }
+
+/** A broker a fault run can stop and start again; each resolves once the broker has stopped or serves. */
+export interface RestartableBroker {
+  /** Its name in the figures. */
+  readonly name: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** The shared RabbitMQ: `rabbitmqctl stop_app` / `start_app` (the Erlang node stays up). */
+export const RABBITMQ: RestartableBroker = {
+  name: "rabbitmq",
+  stop: async () => void (await rabbitmqctl("stop_app")),
+  start: async () => void (await rabbitmqctl("start_app")),
+};
 
 /** Run `rabbitmqctl` with these arguments; rejects when it fails. */
 export async function rabbitmqctl(...args: string[]): Promise<string> {

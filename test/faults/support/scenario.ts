@@ -28,7 +28,17 @@ export interface FaultRunOptions {
   schedule: FaultSchedule;
   /** The test's own time limit, in ms. */
   timeoutMs: number;
+  /**
+   * Start the run's own broker before the stack and resolve with its URL (a private broker the run may
+   * restart); default: the shared broker of {@link FAULT_BROKERS}.
+   */
+  startBroker?: () => Promise<string>;
+  /** After the run, before the stack stops (e.g. make sure a restarted broker is up again). */
   afterAll?: () => Promise<void>;
+  /** After the stack and the workload have stopped: stop the broker {@link startBroker} started. */
+  stopBroker?: () => Promise<void>;
+  /** Why the run cannot run on this machine, to skip it (reported as skipped, never as passed). */
+  skip?: string;
 }
 
 /**
@@ -36,13 +46,20 @@ export interface FaultRunOptions {
  * faults of `schedule` at random moments, then every promise checked and the figures written.
  */
 export function describeFaultRun(options: FaultRunOptions): void {
-  const broker = FAULT_BROKERS[options.broker];
-  describe(`${options.title} on ${options.broker}`, () => {
+  const title = `${options.title} on ${options.broker}`;
+  if (options.skip !== undefined) {
+    describe.skip(`${title} (${options.skip})`, () => {
+      it("loses nothing, decides every call once and allows nothing by accident", () => undefined);
+    });
+    return;
+  }
+  describe(title, () => {
     let stack: ProcessStack | undefined;
     let workload: Workload | undefined;
     const random = seededRandom(SEED);
 
     beforeAll(async () => {
+      const broker = options.startBroker ? await options.startBroker() : FAULT_BROKERS[options.broker];
       stack = await startProcessStack({ broker });
       const gateway = stack;
       workload = await Workload.connect({
@@ -61,8 +78,12 @@ export function describeFaultRun(options: FaultRunOptions): void {
       try {
         await options.afterAll?.();
       } finally {
-        await workload?.close();
-        await stack?.stop();
+        try {
+          await workload?.close();
+          await stack?.stop();
+        } finally {
+          await options.stopBroker?.();
+        }
       }
     }, 120_000);
 

@@ -1,5 +1,5 @@
 import { SERVICES } from "../../../bench/soak/processes.js";
-import { LONG } from "./faults.js";
+import { LONG, RABBITMQ, type RestartableBroker } from "./faults.js";
 import { LONG_DURATION_MS, type FaultSchedule } from "./scenario.js";
 
 /**
@@ -35,19 +35,24 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 }
 
 /**
- * RabbitMQ stopped and started (`rabbitmqctl stop_app` / `start_app`) at a random moment under traffic,
- * with a `kill -9` of the approvals service and a Postgres session drop while it recovers. The long run
+ * The broker stopped and started at a random moment under traffic, with a `kill -9` of the approvals service
+ * (probing fail-closed while it is down) and a Postgres session drop while everything recovers. The long run
  * repeats this until AIRLOCK_FAULTS_DURATION has passed.
  */
-export const restartRabbitMq: FaultSchedule = async (faults) => {
-  const until = Date.now() + (LONG ? LONG_DURATION_MS : 0);
-  do {
-    await faults.pause(1500, 3000);
-    await faults.restartRabbitMq();
-    await faults.pause(500, 2000);
-    await faults.killAndRestart("approvals");
-    await faults.pause(200, 1000);
-    await faults.dropDatabaseConnections();
-  } while (Date.now() < until);
-  await faults.pause(1000, 2000);
-};
+export function restartBroker(broker: RestartableBroker): FaultSchedule {
+  return async (faults) => {
+    const until = Date.now() + (LONG ? LONG_DURATION_MS : 0);
+    do {
+      await faults.pause(1500, 3000);
+      await faults.restartBroker(broker);
+      await faults.pause(500, 2000);
+      await faults.killAndRestart("approvals");
+      await faults.pause(200, 1000);
+      await faults.dropDatabaseConnections();
+    } while (Date.now() < until);
+    await faults.pause(1000, 2000);
+  };
+}
+
+/** {@link restartBroker} for the shared RabbitMQ (`rabbitmqctl stop_app` / `start_app`). */
+export const restartRabbitMq: FaultSchedule = restartBroker(RABBITMQ);

@@ -45,6 +45,14 @@ export class PgClient implements SqlClient {
     // An idle client losing its server (a restart, a network blip) emits 'error' on the pool. Without a
     // listener that error would crash the process; the pool drops the client and the next query reconnects.
     this.#pool.on("error", (error) => this.#log.warn({ err: error }, "idle database connection lost"));
+    // Every client gets a listener for its whole life. pg-pool removes its idle listener when it hands a
+    // released client straight to a waiting connect(), and the transaction adds its own a few microtasks
+    // later: a FATAL (pg_terminate_backend) arriving in the same chunk as the last query's answer was
+    // emitted in between, with nobody listening, and killed the process. The query or transaction in
+    // progress still fails on its own (retriable); this listener only keeps the 'error' event handled.
+    this.#pool.on("connect", (client) =>
+      client.on("error", (error) => this.#log.debug({ err: error }, "database connection lost")),
+    );
   }
 
   async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
