@@ -7,9 +7,10 @@ import {
   type AirlockEvent,
   type EventData,
   type Transport,
+  UnavailableError,
 } from "@airlock/shared";
 import { uniqueNamespace, waitFor } from "@airlock/shared/testing";
-import { DeniedError, connectBroker, guard, type AgentClient } from "../src/index.js";
+import { DeniedError, connectBroker, connectHttp, guard, type AgentClient } from "../src/index.js";
 
 /** A stand-in for the policy service that answers each call as `answer` says (or not at all). */
 async function fakePolicy(
@@ -116,5 +117,48 @@ describe("agent SDK over the broker", () => {
     expect(ran).toHaveLength(1);
     const checked = seen.filter((e) => e.type === "airlock.tool_call.requested").map((e) => e.data.args);
     expect(checked).toEqual([{ amount: 5 }, { amount: 6 }]);
+  });
+});
+
+describe("agent SDK when Airlock cannot be reached", () => {
+  it("over the broker: denies a call the broker will not take, instead of throwing", async () => {
+    const transport = await createTransport("memory://", { logger: silentLogger(), namespace: uniqueNamespace("sdk") });
+    await transport.start();
+    const agent = await connectBroker({ agent: "agent-1", transport });
+    try {
+      // The broker goes away under the agent: publishes fail from here on.
+      transport.publish = () => Promise.reject(new UnavailableError("the broker is down"));
+      const verdict = await agent.check({ tool: "transfer", args: { amount: 5 } }, { timeout: 60_000 });
+      expect(verdict).toMatchObject({ allowed: false, outcome: "expired", decided_by: "client" });
+      expect(verdict.reason).toMatch(/could not reach Airlock \(the broker is down\)/);
+    } finally {
+      await agent.close();
+      await transport.close();
+    }
+  });
+
+  it("over HTTP: denies when nothing listens, or the server fails; throws on a request it refuses", async () => {
+    // Port 9 (discard) on loopback: nothing listens there, the connection is refused.
+    const down = await connectHttp({ agent: "agent-1", url: "http://127.0.0.1:9" });
+    const refused = await down.check({ tool: "transfer" }, { timeout: 60_000 });
+    expect(refused).toMatchObject({ allowed: false, outcome: "expired", decided_by: "client" });
+    expect(refused.reason).toMatch(/could not reach Airlock/);
+
+    const answering =
+      (status: number): typeof fetch =>
+      () =>
+        Promise.resolve(
+          new Response(JSON.stringify({ error: { code: "x", message: `status ${status}` } }), {
+            status,
+            headers: { "content-type": "application/json" },
+          }),
+        );
+    const failing = await connectHttp({ agent: "agent-1", url: "http://airlock.invalid", fetch: answering(503) });
+    expect(await failing.check({ tool: "transfer" }, { timeout: 60_000 })).toMatchObject({
+      allowed: false,
+      decided_by: "client",
+    });
+    const strict = await connectHttp({ agent: "agent-1", url: "http://airlock.invalid", fetch: answering(400) });
+    await expect(strict.check({ tool: "transfer" }, { timeout: 60_000 })).rejects.toThrow(/400: status 400/);
   });
 });

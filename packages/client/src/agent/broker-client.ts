@@ -10,7 +10,7 @@ import {
 } from "@airlock/shared";
 import { requestData, timeoutMs, type CheckOptions, type ToolCall } from "./call.js";
 import type { AgentClient } from "./client.js";
-import { failClosed, verdictFromEvent, type Verdict } from "./verdict.js";
+import { failClosed, unreachable, verdictFromEvent, type Verdict } from "./verdict.js";
 import { VerdictWaiter } from "./waiter.js";
 
 /** Options of {@link connectBroker}. */
@@ -74,25 +74,42 @@ class BrokerAgentClient implements AgentClient {
 
   async check(call: ToolCall, options: CheckOptions = {}): Promise<Verdict> {
     const data = requestData(this.agent, this.runId, call);
-    const waiting = this.waiter.wait(data.call_id, timeoutMs(options), options.signal);
-    await this.transport.publish(
-      createEvent({ type: "airlock.tool_call.requested", source: `agent/${this.agent}`, subject: data.call_id, data }),
-    );
+    const giveUp = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, giveUp.signal]) : giveUp.signal;
+    const waiting = this.waiter.wait(data.call_id, timeoutMs(options), signal);
+    try {
+      await this.transport.publish(
+        createEvent({
+          type: "airlock.tool_call.requested",
+          source: `agent/${this.agent}`,
+          subject: data.call_id,
+          data,
+        }),
+      );
+    } catch (error) {
+      // A broker that will not take the call: nothing can allow it, so deny now rather than throw.
+      giveUp.abort();
+      await waiting;
+      return unreachable(data, error);
+    }
     const event = await waiting;
     if (event) return verdictFromEvent(event.data, data.action_digest);
     const aborted = options.signal?.aborted === true;
-    await this.transport.publish(
-      createEvent({
-        type: "airlock.tool_call.cancelled",
-        source: `agent/${this.agent}`,
-        subject: data.call_id,
-        data: {
-          call_id: data.call_id,
-          agent_id: this.agent,
-          reason: aborted ? "aborted by the agent" : "the agent stopped waiting",
-        },
-      }),
-    );
+    // Best effort: the call is denied here whether or not the cancellation gets through.
+    await this.transport
+      .publish(
+        createEvent({
+          type: "airlock.tool_call.cancelled",
+          source: `agent/${this.agent}`,
+          subject: data.call_id,
+          data: {
+            call_id: data.call_id,
+            agent_id: this.agent,
+            reason: aborted ? "aborted by the agent" : "the agent stopped waiting",
+          },
+        }),
+      )
+      .catch(() => undefined);
     return failClosed(data, aborted, timeoutMs(options));
   }
 

@@ -1,7 +1,7 @@
 import { newId, type EventData } from "@airlock/shared";
 import { requestData, timeoutMs, type CheckOptions, type ToolCall } from "./call.js";
 import type { AgentClient } from "./client.js";
-import { failClosed, verdictFromEvent, type Verdict } from "./verdict.js";
+import { failClosed, unreachable, verdictFromEvent, type Verdict } from "./verdict.js";
 
 /** Options of {@link connectHttp}. */
 export interface HttpClientOptions {
@@ -37,6 +37,17 @@ export function connectHttp(options: HttpClientOptions): Promise<AgentClient> {
   );
 }
 
+/** Airlock's HTTP API answered with an error status. */
+export class AirlockHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(`Airlock answered ${status}: ${message}`);
+    this.name = "AirlockHttpError";
+  }
+}
+
 class HttpAgentClient implements AgentClient {
   constructor(
     readonly agent: string,
@@ -65,14 +76,21 @@ class HttpAgentClient implements AgentClient {
       }
       if (response.verdict) return verdictFromEvent(response.verdict, data.action_digest);
     } catch (error) {
-      if (!options.signal?.aborted) throw error;
+      // A request Airlock refused as malformed is the caller's bug: say so. A server that is down, or
+      // answers 5xx, is "nothing answers": deny.
+      if (error instanceof AirlockHttpError && error.status < 500) throw error;
+      if (!options.signal?.aborted) {
+        await this.cancel(data.call_id);
+        return unreachable(data, error);
+      }
     }
-    const aborted = options.signal?.aborted === true;
-    // Best effort: the call is denied here whatever the server answers.
-    await this.request(`/v1/tool-calls/${encodeURIComponent(data.call_id)}`, { method: "DELETE" }).catch(
-      () => undefined,
-    );
-    return failClosed(data, aborted, timeoutMs(options));
+    await this.cancel(data.call_id);
+    return failClosed(data, options.signal?.aborted === true, timeoutMs(options));
+  }
+
+  /** Best effort: the call is denied here whatever the server answers. */
+  private async cancel(callId: string): Promise<void> {
+    await this.request(`/v1/tool-calls/${encodeURIComponent(callId)}`, { method: "DELETE" }).catch(() => undefined);
   }
 
   private async request<T>(
@@ -87,7 +105,7 @@ class HttpAgentClient implements AgentClient {
     });
     const body = (await response.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
     if (!response.ok && response.status !== 202) {
-      throw new Error(`Airlock answered ${response.status}: ${body.error?.message ?? response.statusText}`);
+      throw new AirlockHttpError(response.status, body.error?.message ?? response.statusText);
     }
     return body;
   }

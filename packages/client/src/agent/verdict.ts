@@ -60,6 +60,12 @@ export function failClosed(
     : clientDenial(call.call_id, call.action_digest, "expired", `no verdict within ${waitedMs} ms; failing closed`);
 }
 
+/** The deny of a call this client could not hand to Airlock, or whose verdict it could not fetch. */
+export function unreachable(call: { call_id: string; action_digest: string }, error: unknown): Verdict {
+  const why = error instanceof Error ? error.message : String(error);
+  return clientDenial(call.call_id, call.action_digest, "expired", `could not reach Airlock (${why}); failing closed`);
+}
+
 /** Thrown by a guarded tool that was not allowed to run. */
 export class DeniedError extends Error {
   readonly verdict: Verdict;
