@@ -16,6 +16,16 @@ import { SCHEMA } from "./store/decisions.js";
 /** The consumer group every policy instance joins: instances share the tool calls. */
 export const POLICY_GROUP = CONSUMER_GROUPS.policy.group;
 
+/** Decisions whose events may wait for the broker's confirm at once before the handler waits too. */
+const MAX_UNCONFIRMED_DISPATCHES = 256;
+
+/**
+ * How long a decision's outbox rows are left to the instance that wrote them before another instance's
+ * relay publishes them: longer than a publish and delete take on a loaded machine, short enough that the
+ * verdicts of an instance that crashed mid-dispatch still reach agents within a usual check timeout.
+ */
+const DISPATCH_GRACE_MS = 10_000;
+
 /** What the policy service is given. */
 export interface PolicyServiceDeps extends ServiceDeps {
   /** The policy file, watched and reloaded on change. Default: `config.AIRLOCK_POLICY`. */
@@ -70,6 +80,8 @@ export async function startPolicyService(deps: PolicyServiceDeps): Promise<Runni
     transport: deps.transport,
     schema: SCHEMA,
     logger: log,
+    // Decisions are dispatched straight after COMMIT; polls leave another instance's rows that long.
+    graceMs: DISPATCH_GRACE_MS,
   });
 
   const handlerLog = log.child({ module: "tool-calls" });
@@ -82,7 +94,11 @@ export async function startPolicyService(deps: PolicyServiceDeps): Promise<Runni
       handlerLog.debug({ event_id: event.id, subject: event.subject }, "call already decided; redelivery ignored");
       return;
     }
-    relay.kick();
+    // Published now, straight after COMMIT; the relay only sweeps up what a failure left behind. Not
+    // awaited, so the next call of this agent need not wait for the broker's confirm of this one's
+    // verdict — unless so many are unconfirmed that the broker is plainly not keeping up.
+    const sent = relay.dispatch(handled.outbox);
+    if (relay.dispatching() > MAX_UNCONFIRMED_DISPATCHES) await sent;
     const { decision } = handled;
     deps.metrics.decisions.inc({ action: decision.action });
     if (decision.action !== "escalate") {

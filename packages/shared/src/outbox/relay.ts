@@ -9,7 +9,15 @@ import { claimBatchSql, deleteSql, type OutboxRow } from "./store.js";
 
 /** A running outbox relay. */
 export interface OutboxRelay {
-  /** Look at the outbox now (call after a transaction that enqueued events committed). */
+  /**
+   * Publish rows a transaction just committed, now, without a round through the database; delete them
+   * once the broker confirmed. Resolves when they are published (or handed back to the relay's own
+   * rounds because the broker refused for the moment); never rejects. Call it after COMMIT, never before.
+   */
+  dispatch(rows: readonly OutboxRow[]): Promise<void>;
+  /** How many dispatches are waiting for the broker: a caller that does not await each one bounds this. */
+  dispatching(): number;
+  /** Look at the whole outbox now (call after a transaction that enqueued events committed). */
   kick(): void;
   /** Publish what is in flight, then stop. Idempotent. */
   stop(): Promise<void>;
@@ -26,29 +34,54 @@ export interface OutboxRelayOptions {
   logger: Logger;
   /** How often to look without a kick: picks up rows left by a crashed instance. */
   pollMs?: number;
+  /**
+   * A poll takes only rows older than this: for a service whose handlers `dispatch()`, younger rows are
+   * most likely being published by the instance that wrote them, and taking them too would publish them
+   * twice. Default 0 (a service that only kicks: every row is the relay's).
+   */
+  graceMs?: number;
   /** Rows per round. */
   batchSize?: number;
   /** Told after each published batch (metrics). */
   onPublished?: (rows: readonly OutboxRow[]) => void;
 }
 
+/** See nextAgeMs in {@link startOutboxRelay}. */
+const STARTUP_AGE_MS = 1000;
+
 /**
- * Relays a service's outbox to the broker: oldest rows first, each published with broker confirmation,
- * then deleted. Rows are claimed `FOR UPDATE SKIP LOCKED` inside a transaction, so several instances relay
- * one outbox without publishing a row twice (on PGlite's single connection, transactions simply queue).
- * One relay keeps the outbox's order; rows that two instances claim in parallel may interleave, which
- * no consumer relies on (each event is a whole fact, keyed by its id).
- * A crash between publish and delete republishes the same event (same id) — consumers dedupe by id.
+ * Relays a service's outbox to the broker, each row published with broker confirmation, then deleted.
+ *
+ * Two ways out. The fast one: a handler hands what its transaction enqueued to `dispatch()` right after
+ * COMMIT, which publishes it at once — a verdict costs the broker hop, not another database round — and
+ * deletes the rows afterwards, in batches. The safety net: the relay's own rounds claim rows
+ * `FOR UPDATE SKIP LOCKED` inside a transaction, oldest first — on a kick any row this process is not
+ * dispatching, on a poll only rows older than `graceMs` (left by a crash, or by a publish that failed) —
+ * so several instances share one outbox without taking each other's fresh rows. (On PGlite's single
+ * connection, transactions simply queue.) Rows of one key are published in order within a batch; rows
+ * published by different paths may interleave, which no consumer relies on (each event is a whole fact,
+ * keyed by its id). A crash between publish and delete republishes the same event (same id) — consumers
+ * dedupe by id.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { sql, transport, schema } = options;
   const log = options.logger.child({ module: "outbox", schema });
   const pollMs = options.pollMs ?? 200;
+  const graceMs = options.graceMs ?? 0;
   const batchSize = options.batchSize ?? 200;
   let stopping = false;
   let wake: (() => void) | undefined;
   let pending = true;
+  // How old a row must be for the next round to take it: 0 after a kick or for a drain (any row not in
+  // flight here), graceMs on a poll, and at start a second — enough for this process's own leftovers
+  // (a restart after a crash takes longer) and not another instance's rows of this very moment.
+  let nextAgeMs = Math.min(graceMs, STARTUP_AGE_MS);
   const waiters: Array<() => void> = [];
+  // Rows this process is dispatching itself, from before their publish until their delete: its own
+  // rounds leave them alone.
+  const inFlight = new Set<number>();
+  const dispatching = new Set<Promise<void>>();
+  const deletes = startDeleteQueue();
 
   /**
    * Publish one row. A row the broker will never take (a key too long for RabbitMQ, a topic name Kafka
@@ -82,12 +115,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  async function publishBatch(q: Queryable): Promise<number> {
-    const { rows } = await q.query<OutboxRow>(claimBatchSql(schema), [batchSize]);
-    if (rows.length === 0) return 0;
-    // Keys in parallel, each key's rows one after the other: a broker may confirm concurrent publishes
-    // in any order (Kafka spreads them over partitions and requests), and one key's events must not pass
-    // each other.
+  /**
+   * Keys in parallel, each key's rows one after the other: a broker may confirm concurrent publishes
+   * in any order (Kafka spreads them over partitions and requests), and one key's events must not pass
+   * each other.
+   */
+  async function publishRows(rows: readonly OutboxRow[]): Promise<void> {
     const byKey = new Map<string, OutboxRow[]>();
     for (const row of rows) {
       const id = `${row.topic}\u0000${row.key}`;
@@ -100,24 +133,101 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         for (const row of ofKey) await publishRow(row);
       }),
     );
-    await q.query(deleteSql(schema), [rows.map((row) => row.id)]);
-    options.onPublished?.(rows);
-    return rows.length;
   }
 
-  function round(): Promise<number> {
-    return sql.transaction(publishBatch);
+  function round(ageMs: number): Promise<number> {
+    return sql.transaction(async (q: Queryable) => {
+      const { rows } = await q.query<OutboxRow>(claimBatchSql(schema), [batchSize, [...inFlight], ageMs / 1000]);
+      if (rows.length === 0) return 0;
+      await publishRows(rows);
+      await q.query(deleteSql(schema), [rows.map((row) => row.id)]);
+      options.onPublished?.(rows);
+      return rows.length;
+    });
+  }
+
+  /**
+   * Deletes of dispatched rows, batched: whatever was published while one DELETE ran goes in the next.
+   * A database that is down delays them (the rows stay in flight, so this process does not publish them
+   * again); a process that dies first leaves them to be published once more by a poll — same ids.
+   */
+  function startDeleteQueue() {
+    const queued: number[] = [];
+    let running: Promise<void> | undefined;
+    const run = async (): Promise<void> => {
+      let failures = 0;
+      while (queued.length > 0) {
+        const ids = queued.splice(0);
+        try {
+          await sql.query(deleteSql(schema), [ids]);
+          failures = 0;
+          for (const id of ids) inFlight.delete(id);
+        } catch (error) {
+          queued.unshift(...ids);
+          if (stopping) {
+            log.warn(
+              { err: error, rows: ids.length },
+              "outbox rows published but not deleted; they may be published again",
+            );
+            for (const id of ids) inFlight.delete(id);
+            queued.length = 0;
+            return;
+          }
+          failures++;
+          await delay(backoffDelay(failures, DEFAULT_BACKOFF));
+        }
+      }
+    };
+    return {
+      add(ids: readonly number[]): void {
+        queued.push(...ids);
+        running ??= run().finally(() => {
+          running = undefined;
+        });
+      },
+      async settled(): Promise<void> {
+        while (running) await running;
+      },
+    };
+  }
+
+  async function dispatchNow(rows: readonly OutboxRow[]): Promise<void> {
+    try {
+      await publishRows(rows);
+    } catch (error) {
+      // The broker is away: the relay's rounds retry these rows with backoff.
+      log.warn({ err: error, rows: rows.length }, "outbox dispatch failed; the relay will retry");
+      for (const row of rows) inFlight.delete(row.id);
+      kick();
+      return;
+    }
+    options.onPublished?.(rows);
+    deletes.add(rows.map((row) => row.id));
+  }
+
+  function kick(): void {
+    pending = true;
+    nextAgeMs = 0;
+    wake?.();
+  }
+
+  /** Every dispatch begun so far published (or handed back) and its rows deleted. */
+  async function settled(): Promise<void> {
+    while (dispatching.size > 0) await Promise.all([...dispatching]);
+    await deletes.settled();
   }
 
   const loop = (async () => {
     let failures = 0;
     while (!stopping || pending) {
       pending = false;
+      const ageMs: number = nextAgeMs;
+      nextAgeMs = graceMs;
       // Only those waiting before this round started may be told it found the outbox empty.
       const told = waiters.splice(0);
       let published = 0;
       try {
-        published = await round();
+        published = await round(told.length > 0 ? 0 : ageMs);
         failures = 0;
       } catch (error) {
         failures++;
@@ -127,11 +237,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         waiters.unshift(...told);
         await delay(wait);
         pending = true;
+        nextAgeMs = Math.min(nextAgeMs, ageMs);
         continue;
       }
       if (published === batchSize) {
         waiters.unshift(...told);
         pending = true;
+        nextAgeMs = Math.min(nextAgeMs, ageMs);
         continue;
       }
       for (const resolve of told) resolve();
@@ -154,20 +266,31 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   let stopped: Promise<void> | undefined;
   return {
-    kick() {
-      pending = true;
-      wake?.();
+    dispatch(rows) {
+      if (rows.length === 0) return Promise.resolve();
+      if (stopping) {
+        kick();
+        return Promise.resolve();
+      }
+      for (const row of rows) inFlight.add(row.id);
+      const done = dispatchNow(rows).finally(() => dispatching.delete(done));
+      dispatching.add(done);
+      return done;
     },
+    dispatching: () => dispatching.size,
+    kick,
     stop() {
       return (stopped ??= (async () => {
+        await settled();
         stopping = true;
         wake?.();
         await loop;
         log.debug("outbox relay stopped");
       })());
     },
-    drained() {
-      return new Promise<void>((resolve) => {
+    async drained() {
+      await settled();
+      await new Promise<void>((resolve) => {
         waiters.push(resolve);
         pending = true;
         wake?.();

@@ -11,6 +11,7 @@ import {
   type OutboxRelay,
   type SqlClient,
   type Transport,
+  UnavailableError,
 } from "../../src/index.js";
 import { createPgliteDatabase, createTestDatabase } from "../../src/testing/index.js";
 import { sink, toolCall, uniqueNamespace, waitFor } from "../helpers.js";
@@ -41,11 +42,80 @@ describe.each(Object.keys(engines) as Array<keyof typeof engines>)("outbox on %s
     return { sql: db.sql, transport, seen };
   }
 
-  function relay(sql: SqlClient, transport: Transport): OutboxRelay {
-    const r = startOutboxRelay({ sql, transport, schema: "svc", logger: silentLogger(), pollMs: 20 });
+  function relay(
+    sql: SqlClient,
+    transport: Transport,
+    options: { pollMs?: number; graceMs?: number } = {},
+  ): OutboxRelay {
+    const r = startOutboxRelay({ sql, transport, schema: "svc", logger: silentLogger(), pollMs: 20, ...options });
     cleanups.push(() => r.stop());
     return r;
   }
+
+  const outboxIds = async (sql: SqlClient) =>
+    (await sql.query<{ id: unknown }>("select id from svc.outbox order by id")).rows.map((row) => Number(row.id));
+
+  it("dispatches committed rows at once, without a round of its own, and deletes them after", async () => {
+    const { sql, transport, seen } = await setup();
+    // Polls far apart and only for old rows: whatever is published in this test was dispatched.
+    const r = relay(sql, transport, { pollMs: 60_000, graceMs: 60_000 });
+    await r.drained();
+    const events = [toolCall("agent-1", { n: 1 }), toolCall("agent-1", { n: 2 }), toolCall("agent-2", { n: 3 })];
+    const rows = await sql.transaction((tx) =>
+      enqueueEvents(
+        tx,
+        "svc",
+        events.map((event) => ({ event })),
+      ),
+    );
+    expect(rows.map((row) => row.event.id)).toEqual(events.map((e) => e.id));
+    expect(await outboxIds(sql)).toEqual(rows.map((row) => row.id));
+    await r.dispatch(rows);
+    await waitFor(() => seen.length >= 3, "the three events");
+    // Keys go in parallel; one key's events keep their order.
+    expect(new Set(seen.map((e) => e.id))).toEqual(new Set(events.map((e) => e.id)));
+    expect(seen.filter((e) => e.subject !== events[2]!.subject).map((e) => e.id)).toEqual([
+      events[0]!.id,
+      events[1]!.id,
+    ]);
+    await waitFor(async () => (await outboxIds(sql)).length === 0, "the dispatched rows deleted");
+    expect(r.dispatching()).toBe(0);
+  });
+
+  it("leaves young rows to the instance dispatching them, and takes them once they are older than the grace", async () => {
+    const { sql, transport, seen } = await setup();
+    const other = relay(sql, transport, { pollMs: 20, graceMs: 500 });
+    await other.drained();
+    // A row another instance committed, and is dispatching — or crashed before it could.
+    const event = toolCall("agent-3");
+    const enqueuedAt = Date.now();
+    await sql.transaction((tx) => enqueueEvents(tx, "svc", [{ event }]));
+    await waitFor(() => seen.length >= 1, "the row, once old enough", 10_000);
+    expect(Date.now() - enqueuedAt).toBeGreaterThanOrEqual(450);
+    expect(seen.map((e) => e.id)).toEqual([event.id]);
+  });
+
+  it("hands a dispatch the broker refused back to the relay, which publishes it when the broker answers", async () => {
+    const { sql, transport, seen } = await setup();
+    let refusals = 2;
+    const flaky = Object.create(transport) as Transport;
+    flaky.publish = (event, options) => {
+      if (refusals > 0) {
+        refusals--;
+        return Promise.reject(new UnavailableError("broker away"));
+      }
+      return transport.publish(event, options);
+    };
+    const r = relay(sql, flaky, { pollMs: 60_000, graceMs: 60_000 });
+    await r.drained();
+    const event = toolCall("agent-4");
+    const rows = await sql.transaction((tx) => enqueueEvents(tx, "svc", [{ event }]));
+    await r.dispatch(rows);
+    await waitFor(() => seen.length >= 1, "the event, published by the relay's retry");
+    expect(seen.map((e) => e.id)).toEqual([event.id]);
+    await r.drained();
+    expect(await outboxIds(sql)).toEqual([]);
+  });
 
   it("publishes what a committed transaction enqueued, and nothing of a rolled-back one", async () => {
     const { sql, transport, seen } = await setup();

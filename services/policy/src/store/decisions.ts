@@ -1,4 +1,4 @@
-import type { Queryable } from "@airlock/shared";
+import { outboxRows, type OutboxRow, type PreparedOutgoing, type Queryable } from "@airlock/shared";
 import type { Decision } from "../core/decide.js";
 import type { ToolCall } from "../core/types.js";
 
@@ -6,34 +6,81 @@ import type { ToolCall } from "../core/types.js";
 export const SCHEMA = "policy";
 
 /**
- * Claim a call for deciding, inside the deciding transaction. False when it was decided already (a
- * redelivery): then nothing else may happen. A second instance deciding the same call at the same
- * moment waits here on the primary key until the first commits, and then gets false.
+ * Claim a call for deciding and count it for its run, inside the deciding transaction, in one statement.
+ * Returns the run's call count, this call included, or undefined when the call was decided already (a
+ * redelivery): then nothing else may happen. A second instance deciding the same call at the same moment
+ * waits on the primary key until the first commits, and then gets undefined. The count is an atomic
+ * upsert: the row lock orders instances counting the same run, so each gets a distinct count.
  */
-export async function claimCall(tx: Queryable, call: ToolCall, eventId: string): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `insert into policy.decisions (call_id, event_id, run_id, agent_id)
-     values ($1, $2, $3, $4)
-     on conflict (call_id) do nothing`,
+export async function claimAndCountCall(tx: Queryable, call: ToolCall, eventId: string): Promise<number | undefined> {
+  const { rows } = await tx.query<{ calls: string | number }>(
+    `with claimed as (
+       insert into policy.decisions (call_id, event_id, run_id, agent_id)
+       values ($1, $2, $3, $4)
+       on conflict (call_id) do nothing
+       returning run_id
+     )
+     insert into policy.run_counters as c (run_id, calls)
+     select run_id, 1 from claimed
+     on conflict (run_id) do update set calls = c.calls + 1, last_call_at = now()
+     returning c.calls`,
     [call.call_id, eventId, call.run_id, call.agent_id],
   );
-  return rowCount === 1;
+  const calls = rows[0]?.calls;
+  return calls === undefined ? undefined : Number(calls);
 }
 
 /**
- * Count one more call of a run and return the run's count, this call included. One atomic upsert: the
- * row lock orders instances counting the same run, so each gets a distinct count.
+ * Claim, count, record and enqueue a call's decision in ONE statement (so one round trip, atomic on its
+ * own), for a decision that does not depend on the run's count — the policy has no max_tool_calls.
+ * Returns the outbox rows, or undefined when the call was decided already (a redelivery, or another
+ * instance deciding it at the same moment: it waits on the primary key, then finds the row): then
+ * nothing was counted or enqueued. `run_calls` stays null: no count decided this call.
  */
-export async function countRunCall(tx: Queryable, runId: string): Promise<number> {
-  const { rows } = await tx.query<{ calls: string | number }>(
-    `insert into policy.run_counters as c (run_id, calls) values ($1, 1)
-     on conflict (run_id) do update set calls = c.calls + 1, last_call_at = now()
-     returning c.calls`,
-    [runId],
+export async function recordDecidedCall(
+  db: Queryable,
+  call: ToolCall,
+  record: { eventId: string; decision: Decision; decidedEventId: string; data: unknown; outgoing: PreparedOutgoing },
+): Promise<OutboxRow[] | undefined> {
+  const { decision, outgoing } = record;
+  const { rows } = await db.query<{ claimed: boolean; ids: Array<number | string> }>(
+    `with claimed as (
+       insert into policy.decisions
+         (call_id, event_id, run_id, agent_id, action, rule, policy_name, policy_version, decided_event_id, decision)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
+       on conflict (call_id) do nothing
+       returning run_id
+     ), counted as (
+       insert into policy.run_counters as c (run_id, calls)
+       select run_id, 1 from claimed
+       on conflict (run_id) do update set calls = c.calls + 1, last_call_at = now()
+       returning c.calls
+     ), queued as (
+       insert into policy.outbox (topic, key, event)
+       select * from unnest($11::text[], $12::text[], $13::jsonb[])
+        where exists (select 1 from claimed)
+       returning id
+     )
+     select exists (select 1 from counted) as claimed, array(select id from queued) as ids`,
+    [
+      call.call_id,
+      record.eventId,
+      call.run_id,
+      call.agent_id,
+      decision.action,
+      decision.rule,
+      decision.policy.name,
+      decision.policy.version,
+      record.decidedEventId,
+      JSON.stringify(record.data),
+      outgoing.topics,
+      outgoing.keys,
+      outgoing.bodies,
+    ],
   );
-  const calls = rows[0]?.calls;
-  if (calls === undefined) throw new Error(`counting a call of run ${runId} returned no row`);
-  return Number(calls);
+  const row = rows[0];
+  if (row === undefined || !row.claimed) return undefined;
+  return outboxRows(outgoing, row.ids);
 }
 
 /** Fill in the decision of a claimed call. */
