@@ -23,6 +23,9 @@ export interface ApprovalsServiceDeps extends ServiceDeps {
   relayPollMs?: number;
 }
 
+/** See the policy service's DISPATCH_GRACE_MS: the same trade, for verdicts of approvals. */
+const DISPATCH_GRACE_MS = 10_000;
+
 /** The consumer group of every approvals instance: instances share the work. */
 export const APPROVALS_GROUP = CONSUMER_GROUPS.approvals.group;
 
@@ -40,12 +43,14 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
     schema: SCHEMA,
     logger: log,
     ...(deps.relayPollMs === undefined ? {} : { pollMs: deps.relayPollMs }),
+    // Handlers dispatch what they commit; polls leave another instance's fresh rows to it that long.
+    graceMs: DISPATCH_GRACE_MS,
   });
 
-  // After COMMIT: publish what the transaction enqueued now rather than at the next poll. The
+  // After COMMIT: publish what the transaction enqueued now, not at the relay's next round. The
   // approvals_open gauge is set by the sweeper from the database, the count every instance agrees on.
   const committed = (effects: Effects): void => {
-    if (effects.enqueued > 0) relay.kick();
+    if (effects.outbox.length > 0) void relay.dispatch(effects.outbox);
     for (const resolved of effects.resolved) {
       deps.metrics.verdictLatency.labels(resolved.decided_by).observe(resolved.latency_seconds);
     }

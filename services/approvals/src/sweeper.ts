@@ -1,7 +1,7 @@
-import type { AirlockMetrics, Logger, SqlClient } from "@airlock/shared";
+import type { AirlockMetrics, Logger, OutboxRow, SqlClient } from "@airlock/shared";
 import { expire } from "./core/index.js";
 import type { Effects, Resolved } from "./handlers/index.js";
-import { RESOLUTION_EVENTS, commitResolution } from "./handlers/resolution.js";
+import { commitResolution } from "./handlers/resolution.js";
 import { claimExpired, countPending, toSnapshot, votesOf } from "./store/index.js";
 
 /** Options of {@link startSweeper}. */
@@ -41,13 +41,18 @@ export function startSweeper(options: SweeperOptions): Sweeper {
 
   async function batch(): Promise<number> {
     const resolved: Resolved[] = [];
+    const outbox: OutboxRow[] = [];
     const count = await options.sql.transaction(async (tx) => {
+      resolved.length = 0;
+      outbox.length = 0;
       const now = options.now();
       const rows = await claimExpired(tx, now, BATCH);
       for (const row of rows) {
         const resolution = expire(toSnapshot(row, await votesOf(tx, row.id)), now.getTime());
         if (!resolution) continue;
-        resolved.push(await commitResolution(tx, row, resolution, now));
+        const committed = await commitResolution(tx, row, resolution, now);
+        resolved.push(committed.resolved);
+        outbox.push(...committed.outbox);
         log.info(
           { subject: row.call_id, request_id: row.id, on_timeout: row.requirement.on_timeout },
           "approval request expired",
@@ -55,7 +60,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       }
       return rows.length;
     });
-    if (resolved.length > 0) options.onCommitted({ enqueued: resolved.length * RESOLUTION_EVENTS, resolved });
+    if (resolved.length > 0) options.onCommitted({ outbox, resolved });
     return count;
   }
 

@@ -1,4 +1,4 @@
-import type { Logger, ReviewerKeys, SqlClient } from "@airlock/shared";
+import type { Logger, OutboxRow, ReviewerKeys, SqlClient } from "@airlock/shared";
 import type { DecidedBy } from "../core/index.js";
 
 /** What every handler works with. */
@@ -19,12 +19,12 @@ export interface Resolved {
   latency_seconds: number;
 }
 
-/** What a committed transaction did, for the caller to act on after COMMIT (kick the relay, record metrics). */
+/** What a committed transaction did, for the caller to act on after COMMIT (dispatch the outbox, metrics). */
 export interface Effects {
-  /** Events written to the outbox. */
-  enqueued: number;
+  /** Rows written to the outbox, to publish now. */
+  outbox: readonly OutboxRow[];
   resolved: readonly Resolved[];
 }
 
 /** Nothing happened (a redelivery, an event of no interest). */
-export const NO_EFFECTS: Effects = Object.freeze({ enqueued: 0, resolved: Object.freeze([]) });
+export const NO_EFFECTS: Effects = Object.freeze({ outbox: Object.freeze([]), resolved: Object.freeze([]) });

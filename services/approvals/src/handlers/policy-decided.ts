@@ -3,7 +3,7 @@ import { openRequest } from "../core/index.js";
 import { openedEvent } from "../outgoing.js";
 import { SCHEMA, cancellationOf, claimEvent, insertRequest, type RequestRow } from "../store/index.js";
 import { NO_EFFECTS, type Effects, type HandlerContext } from "./context.js";
-import { RESOLUTION_EVENTS, commitResolution } from "./resolution.js";
+import { commitResolution } from "./resolution.js";
 
 /**
  * `policy.decided` with action `escalate` opens one approval request for the call and publishes
@@ -58,13 +58,13 @@ export async function handlePolicyDecided(
     };
     // A second decision for the same call (the policy saw its tool call twice) opens nothing new.
     if (!(await insertRequest(tx, request))) return NO_EFFECTS;
-    await enqueueEvents(tx, SCHEMA, [{ event: openedEvent(request, now) }]);
+    const opened = await enqueueEvents(tx, SCHEMA, [{ event: openedEvent(request, now) }]);
     ctx.log.info(
       { event_id: event.id, subject: decision.call_id, request_id: request.id, immediate: opening.resolution?.outcome },
       "approval request opened",
     );
-    if (!opening.resolution) return { enqueued: 1, resolved: [] };
-    const resolved = await commitResolution(tx, request, opening.resolution, now);
-    return { enqueued: 1 + RESOLUTION_EVENTS, resolved: [resolved] };
+    if (!opening.resolution) return { outbox: opened, resolved: [] };
+    const { resolved, outbox } = await commitResolution(tx, request, opening.resolution, now);
+    return { outbox: [...opened, ...outbox], resolved: [resolved] };
   });
 }

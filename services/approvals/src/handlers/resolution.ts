@@ -1,4 +1,4 @@
-import { TOPICS, enqueueEvents, type Queryable } from "@airlock/shared";
+import { TOPICS, enqueueEvents, type OutboxRow, type Queryable } from "@airlock/shared";
 import type { Resolution } from "../core/index.js";
 import { resolvedEvent, verdictEvent } from "../outgoing.js";
 import { SCHEMA, resolveRequest, type RequestRow } from "../store/index.js";
@@ -14,17 +14,15 @@ export async function commitResolution(
   request: RequestRow,
   resolution: Resolution,
   at: Date,
-): Promise<Resolved> {
+): Promise<{ resolved: Resolved; outbox: OutboxRow[] }> {
   await resolveRequest(tx, request.id, resolution, at);
-  await enqueueEvents(tx, SCHEMA, [
+  const outbox = await enqueueEvents(tx, SCHEMA, [
     { event: resolvedEvent(request, resolution, at) },
     { event: verdictEvent(request, resolution, at), topic: request.reply_to ?? TOPICS.verdicts },
   ]);
-  return {
+  const resolved = {
     decided_by: resolution.decided_by,
     latency_seconds: Math.max(0, (at.getTime() - request.decided_at.getTime()) / 1000),
   };
+  return { resolved, outbox };
 }
-
-/** Events {@link commitResolution} enqueues. */
-export const RESOLUTION_EVENTS = 2;

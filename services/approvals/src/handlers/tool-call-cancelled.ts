@@ -2,7 +2,7 @@ import type { AirlockEvent } from "@airlock/shared";
 import { cancel } from "../core/index.js";
 import { claimEvent, lockRequestByCall, recordCancellation, toSnapshot, votesOf } from "../store/index.js";
 import { NO_EFFECTS, type Effects, type HandlerContext } from "./context.js";
-import { RESOLUTION_EVENTS, commitResolution } from "./resolution.js";
+import { commitResolution } from "./resolution.js";
 
 /**
  * `tool_call.cancelled`: the agent no longer waits; its pending request ends `cancelled`, verdict deny.
@@ -26,8 +26,8 @@ export async function handleToolCallCancelled(
     }
     const resolution = cancel(toSnapshot(request, await votesOf(tx, request.id)), reason);
     if (!resolution) return NO_EFFECTS;
-    const resolved = await commitResolution(tx, request, resolution, now);
+    const { resolved, outbox } = await commitResolution(tx, request, resolution, now);
     ctx.log.info({ event_id: event.id, subject: call_id, request_id: request.id }, "approval request cancelled");
-    return { enqueued: RESOLUTION_EVENTS, resolved: [resolved] };
+    return { outbox, resolved: [resolved] };
   });
 }

@@ -3,7 +3,7 @@ import { decideVote } from "../core/index.js";
 import { refusedEvent } from "../outgoing.js";
 import { SCHEMA, claimEvent, insertRefusal, insertVote, lockRequest, toSnapshot, votesOf } from "../store/index.js";
 import { NO_EFFECTS, type Effects, type HandlerContext } from "./context.js";
-import { RESOLUTION_EVENTS, commitResolution } from "./resolution.js";
+import { commitResolution } from "./resolution.js";
 
 /**
  * `vote.cast`: lock the request's row, let the core decide, and commit the vote or its refusal — and,
@@ -51,11 +51,11 @@ export async function handleVoteCast(ctx: HandlerContext, event: AirlockEvent<"a
           detail: decision.detail,
           ...(request ? { call_id: request.call_id } : {}),
         };
-        await enqueueEvents(tx, SCHEMA, [{ event: refusedEvent(vote, refusal, now) }]);
+        const refused = await enqueueEvents(tx, SCHEMA, [{ event: refusedEvent(vote, refusal, now) }]);
         ctx.log.info({ ...log, reason: decision.reason }, "vote refused");
-        if (!decision.resolution || !request) return { enqueued: 1, resolved: [] };
-        const resolved = await commitResolution(tx, request, decision.resolution, now);
-        return { enqueued: 1 + RESOLUTION_EVENTS, resolved: [resolved] };
+        if (!decision.resolution || !request) return { outbox: refused, resolved: [] };
+        const { resolved, outbox } = await commitResolution(tx, request, decision.resolution, now);
+        return { outbox: [...refused, ...outbox], resolved: [resolved] };
       }
       case "counted": {
         await insertVote(tx, {
@@ -68,9 +68,9 @@ export async function handleVoteCast(ctx: HandlerContext, event: AirlockEvent<"a
         });
         ctx.log.info({ ...log, verdict: vote.verdict, role: decision.vote.role }, "vote counted");
         if (!decision.resolution || !request) return NO_EFFECTS;
-        const resolved = await commitResolution(tx, request, decision.resolution, now);
+        const { resolved, outbox } = await commitResolution(tx, request, decision.resolution, now);
         ctx.log.info({ ...log, outcome: decision.resolution.outcome }, "approval request resolved");
-        return { enqueued: RESOLUTION_EVENTS, resolved: [resolved] };
+        return { outbox, resolved: [resolved] };
       }
     }
   });
