@@ -109,7 +109,7 @@ export async function runE2eBench(options: E2eOptions): Promise<BenchResult> {
     name: "e2e: tool call → verdict (allow/deny)",
     description:
       `An agent (broker SDK) checks ${options.calls} calls one at a time (latency), then ${options.burst} at once (throughput); ` +
-      "policy decides, records the decision and run counter in the database, publishes the decision and the verdict through its outbox; " +
+      "policy decides, then claims the call, counts it for its run, records the decision and writes its outbox rows in one Postgres statement (durable commit), and publishes the decision and the verdict straight after COMMIT; " +
       "audit records every event. Goal: p50 within 1.5× and p99 within 2× of the raw echo.",
     rows,
   };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { UnavailableError } from "../errors.js";
 import { backoffDelay, delay } from "../lifecycle/backoff.js";
@@ -24,6 +25,29 @@ export interface PgClientOptions {
   max?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+}
+
+/** Names of prepared statements, by their text. */
+const statementNames = new Map<string, string>();
+/** Past this many texts, new ones run unprepared: a guard against a caller that builds texts from values. */
+const MAX_PREPARED = 500;
+
+/**
+ * A parameterised statement as a named prepared statement: each connection parses and plans a text
+ * once and then only binds and executes it, which saves a large part of a small statement's time (a
+ * policy decision: ~0.8 → ~0.55 ms). Every text Airlock sends is one of a fixed set (values always go in
+ * parameters), so the set of names stays small. The name is derived from the text, so one name never
+ * stands for two texts.
+ */
+function statement(text: string, params: readonly unknown[] | undefined): pg.QueryConfig {
+  if (params === undefined) return { text };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_PREPARED) return { text, values: params as unknown[] };
+    name = `airlock_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: params as unknown[] };
 }
 
 /** {@link SqlClient} over a `pg` pool against a Postgres server. */
@@ -56,7 +80,7 @@ export class PgClient implements SqlClient {
   }
 
   async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    const result = await this.#pool.query(text, params as unknown[] | undefined);
+    const result = await this.#pool.query(statement(text, params));
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   }
 
@@ -81,7 +105,7 @@ export class PgClient implements SqlClient {
         await client.query(options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : "BEGIN");
         const tx: Queryable = {
           query: async <R>(text: string, params?: readonly unknown[]) => {
-            const result = await client.query(text, params as unknown[] | undefined);
+            const result = await client.query(statement(text, params));
             return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
           },
           exec: async (script: string) => {
