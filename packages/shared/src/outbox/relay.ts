@@ -70,6 +70,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const graceMs = options.graceMs ?? 0;
   const batchSize = options.batchSize ?? 200;
   let stopping = false;
+  // Set when stop() begins: no new dispatches, and deletes that fail are given up rather than retried.
+  let closing = false;
   let wake: (() => void) | undefined;
   let pending = true;
   // How old a row must be for the next round to take it: 0 after a kick or for a drain (any row not in
@@ -164,7 +166,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           for (const id of ids) inFlight.delete(id);
         } catch (error) {
           queued.unshift(...ids);
-          if (stopping) {
+          if (closing) {
             log.warn(
               { err: error, rows: ids.length },
               "outbox rows published but not deleted; they may be published again",
@@ -268,7 +270,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   return {
     dispatch(rows) {
       if (rows.length === 0) return Promise.resolve();
-      if (stopping) {
+      if (closing) {
         kick();
         return Promise.resolve();
       }
@@ -281,6 +283,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     kick,
     stop() {
       return (stopped ??= (async () => {
+        closing = true;
         await settled();
         stopping = true;
         wake?.();
