@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { actionDigest, canonicalize, sha256Hex } from "../src/index.js";
+import { referenceCanonicalize } from "./canonical-json.reference.js";
 
 function fromHex(hex: string): number {
   return Buffer.from(hex, "hex").readDoubleBE(0);
@@ -116,6 +117,125 @@ describe("canonicalize (RFC 8785)", () => {
         expect(canonicalize(reversed)).toBe(canonicalize(record));
       }),
     );
+  });
+});
+
+// Random JSON-ish values that reach both of canonicalize's paths: unicode (lone surrogates included)
+// and integer-like or `__proto__` keys, numbers at RFC 8785's edges, nested arrays, undefined members.
+const edgeNumbers = fc.constantFrom(
+  0,
+  -0,
+  1e21,
+  1e-7,
+  5e-324,
+  -1e21,
+  1e20,
+  123456789012345680000,
+  0.1,
+  -1.5e-7,
+  2 ** 53,
+);
+const edgeKeys = fc.constantFrom(
+  "",
+  "0",
+  "1",
+  "10",
+  "9",
+  "01",
+  "-1",
+  "1.5",
+  "__proto__",
+  "toJSON",
+  "é",
+  "\u20ac",
+  "😀",
+  "\ud800",
+  "a\\ud",
+);
+const jsonish = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    fc.constant(null),
+    fc.boolean(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    edgeNumbers,
+    fc.integer(),
+    fc.string({ unit: "grapheme" }),
+    fc.string({ unit: "binary" }), // any code units, lone surrogates included
+    fc.string(),
+    tie("array"),
+    tie("object"),
+  ),
+  array: fc.array(fc.oneof(tie("value"), fc.constant(undefined)), { maxLength: 5 }),
+  object: fc
+    .array(
+      fc.tuple(
+        fc.oneof(fc.string({ unit: "binary" }), fc.string(), edgeKeys),
+        fc.oneof(tie("value"), fc.constant(undefined)),
+      ),
+      { maxLength: 6 },
+    )
+    .map((members) => {
+      // defineProperty: a "__proto__" key must be an own member, as JSON.parse makes it.
+      const record: Record<string, unknown> = {};
+      for (const [key, value] of members) {
+        Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+      }
+      return record;
+    }),
+}));
+
+/** canonicalize's verdict as text, or the error it throws. */
+function outcome(run: (value: unknown) => string, value: unknown): string {
+  try {
+    return run(value);
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+}
+
+describe("canonicalize against the reference implementation", () => {
+  it("writes the same text, or refuses with the same error, for any value", () => {
+    fc.assert(
+      fc.property(jsonish.value, (value) => {
+        expect(outcome(canonicalize, value)).toBe(outcome(referenceCanonicalize, value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("agrees on the published edge cases: -0, 1e21, 1e-7, integer-like and __proto__ keys", () => {
+    const proto = JSON.parse('{"__proto__":{"x":1},"a":[1e21,1e-7,-0,[[]]]}') as unknown;
+    const cases: unknown[] = [
+      { b: -0, a: 1e21, c: 1e-7 },
+      { "10": "ten", "9": "nine", a: 1, "": 0 },
+      { "": 0, "9": 1, "!": 2 },
+      { "": 0, "0": 1 },
+      proto,
+      [[[1, [2, [3]]]], { z: { y: { x: [] } } }],
+      { "\u20ac": 1, "\r": 2, "\ufb33": 3, "1": 4, "\ud83d\ude00": 5, "\u0080": 6, "\u00f6": 7 },
+      { path: "C:\\udp\\logs" },
+    ];
+    for (const value of cases) expect(canonicalize(value)).toBe(referenceCanonicalize(value));
+    expect(canonicalize(proto)).toBe('{"__proto__":{"x":1},"a":[1e+21,1e-7,0,[[]]]}');
+    expect(canonicalize({ "10": 0, "9": 0, a: 0 })).toBe('{"10":0,"9":0,"a":0}');
+  });
+
+  it("never calls a toJSON, even one added to Object.prototype", () => {
+    const date = new Date(0);
+    expect(canonicalize({ when: date })).toBe('{"when":{}}');
+    const prototype = Object.prototype as { toJSON?: () => string };
+    prototype.toJSON = () => "polluted";
+    try {
+      expect(canonicalize({ b: 1, a: [2] })).toBe('{"a":[2],"b":1}');
+    } finally {
+      delete prototype.toJSON;
+    }
+  });
+
+  it("writes a sparse array's holes as null", () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(canonicalize([1, , 3])).toBe("[1,null,3]");
   });
 });
 

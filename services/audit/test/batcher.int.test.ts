@@ -4,21 +4,30 @@ import { createPgliteDatabase } from "@airlock/shared/testing";
 import { AppendBatcher } from "../src/batcher.js";
 import { migrateAudit, toolCall } from "./helpers.js";
 
-/** A client that counts transactions and fails the next ones on demand. */
+/**
+ * A client that counts appends — locked transactions, and one-statement appends onto a remembered head
+ * (`fast`) — and fails the next ones on demand.
+ */
 function instrumented(sql: SqlClient) {
-  const state = { transactions: 0, failNext: 0, error: new Error("boom") };
+  const state = { transactions: 0, fast: 0, failNext: 0, error: new Error("boom") };
+  const failing = (): boolean => {
+    if (state.failNext === 0) return false;
+    state.failNext--;
+    return true;
+  };
   const client: SqlClient = {
     kind: sql.kind,
-    query: (text, params) => sql.query(text, params),
+    query: (text, params) => {
+      if (!text.startsWith("insert into audit.log")) return sql.query(text, params);
+      state.transactions++;
+      state.fast++;
+      return failing() ? Promise.reject(state.error) : sql.query(text, params);
+    },
     exec: (script) => sql.exec(script),
     close: () => sql.close(),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) => {
       state.transactions++;
-      if (state.failNext > 0) {
-        state.failNext--;
-        return Promise.reject(state.error);
-      }
-      return sql.transaction(fn);
+      return failing() ? Promise.reject(state.error) : sql.transaction(fn);
     },
   };
   return { client, state };
@@ -62,6 +71,8 @@ describe("append batcher (PGlite)", () => {
     // 25 with a 60 s delay: the two full batches go at once, the last 5 only on flush.
     await batcher.flush();
     expect(state.transactions).toBe(3);
+    // The first batch reads the head under the lock; the others link onto the head it remembered.
+    expect(state.fast).toBe(2);
     expect(heads).toEqual([10, 20, 25]);
   });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgliteDatabase, createTestDatabase } from "@airlock/shared/testing";
 import { canonicalize, leafHash, verifyConsistencyProof, verifyInclusionProof, type SqlClient } from "@airlock/shared";
-import { consistencyProof, inclusionProof, verify, writeCheckpoint } from "../src/index.js";
+import { ChainAppender, consistencyProof, inclusionProof, verify, writeCheckpoint } from "../src/index.js";
+import { prepareEntry } from "../src/core/entry.js";
 import { listEntries } from "../src/store/events.js";
 import { append, fillLog, migrateAudit, newSigner, toolCall } from "./helpers.js";
 
@@ -50,6 +51,31 @@ describe.each(engines)("audit store on %s", (_engine, open) => {
     expect(rows[0]!.leaf_hash.equals(leafHash(canonicalize(events[0])))).toBe(true);
     expect(rows[0]!.prev_hash.equals(Buffer.alloc(32))).toBe(true);
     expect((await verify(sql, { chain: "dup", publicKeys: [signer.publicKeyText] })).ok).toBe(true);
+  });
+
+  it("never forks a chain or records an event twice when two instances append with remembered heads", async () => {
+    // Two appenders (two instances) on one chain, each remembering the head of its own last commit:
+    // every batch after the first of each is a one-statement append onto a head the other has moved.
+    const first = new ChainAppender(sql);
+    const second = new ChainAppender(sql);
+    const events = Array.from({ length: 60 }, (_, i) => toolCall(`agent-${i % 4}`, i));
+    const batch = (from: number, to: number) => new Map([["race", events.slice(from, to).map(prepareEntry)]]);
+    await first.append(batch(0, 5));
+    await second.append(batch(5, 10));
+    // The first's head is stale now; and batches overlap, as redeliveries do.
+    const results = [];
+    for (let i = 10; i < 60; i += 10) {
+      results.push(...(await Promise.all([first.append(batch(i - 3, i + 5)), second.append(batch(i + 2, i + 10))])));
+    }
+    expect(await first.append(batch(0, 60))).toEqual(
+      new Map([["race", expect.objectContaining({ appended: 0, duplicates: 60 })]]),
+    );
+    const { rows } = await sql.query<{ n: number; ids: number; last: number }>(
+      "select count(*)::int as n, count(distinct event_id)::int as ids, max(seq)::int as last from audit.log where chain = 'race'",
+    );
+    expect(rows[0]).toEqual({ n: 60, ids: 60, last: 59 });
+    expect(results.reduce((sum, result) => sum + result.get("race")!.appended, 0)).toBe(50);
+    expect((await verify(sql, { chain: "race", publicKeys: [signer.publicKeyText] })).ok).toBe(true);
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE on the log and its checkpoints", async () => {

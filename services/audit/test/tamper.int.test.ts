@@ -66,6 +66,21 @@ describe("tamper detection on Postgres", () => {
     expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "rewritten", seq: 20, tree_size: 30 });
   });
 
+  it("detects a hash column cut to 31 bytes, its CHECK constraint dropped first", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("alter table audit.log drop constraint log_leaf_hash_check");
+      await tx.query("update audit.log set leaf_hash = substring(leaf_hash from 1 for 31) where seq = 23");
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "edited", seq: 23 });
+  });
+
+  it("detects an entry moved past the end of the log", async () => {
+    await asSuperuser(db.sql, async (tx) => {
+      await tx.query("update audit.log set seq = 100000 where seq = 39");
+    });
+    expect(problemOf(await verify(db.sql, pinned))).toMatchObject({ kind: "deleted", seq: 39 });
+  });
+
   it("detects a deleted middle entry", async () => {
     await asSuperuser(db.sql, async (tx) => {
       await tx.query("delete from audit.log where seq = 12");
