@@ -2,6 +2,7 @@ import { Kafka, Partitioners, type Admin, type ISocketFactory, type Producer, ty
 import { AirlockError } from "../../errors.js";
 import type { Logger } from "../../lifecycle/logger.js";
 import type { BrokerAdapter, ConsumeOptions, RawConsumer, RawHandler } from "../adapter.js";
+import { ProduceBatcher } from "./produce-batcher.js";
 import { kafkaFault } from "./errors.js";
 import { GroupMember, type KafkaConsumerStats } from "./group-member.js";
 import { kafkaLogLevel, pinoLogCreator } from "./log-creator.js";
@@ -86,13 +87,35 @@ export class KafkaAdapter implements BrokerAdapter {
     this.#assertOpen();
     await this.#connect();
     await this.#topics.declare([topic]);
-    try {
-      // acks -1: the leader answers once every in-sync replica has the message.
-      await this.#producer.send({ topic, acks: -1, messages: [{ key, value }] });
-    } catch (error) {
-      throw kafkaFault(`publishing to ${topic} failed`, error);
-    }
+    await this.#batcher.publish({ topic, key, value });
   }
+
+  // acks -1 on both: the leader answers once every in-sync replica has the messages.
+  readonly #batcher = new ProduceBatcher({
+    one: async ({ topic, key, value }) => {
+      try {
+        await this.#producer.send({ topic, acks: -1, messages: [{ key, value }] });
+      } catch (error) {
+        throw kafkaFault(`publishing to ${topic} failed`, error);
+      }
+    },
+    batch: async (messages) => {
+      const byTopic = new Map<string, Array<{ key: string; value: Buffer }>>();
+      for (const { topic, key, value } of messages) {
+        const ofTopic = byTopic.get(topic);
+        if (ofTopic) ofTopic.push({ key, value });
+        else byTopic.set(topic, [{ key, value }]);
+      }
+      try {
+        await this.#producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, ofTopic]) => ({ topic, messages: ofTopic })),
+        });
+      } catch (error) {
+        throw kafkaFault(`publishing ${messages.length} messages to ${[...byTopic.keys()].join(", ")} failed`, error);
+      }
+    },
+  });
 
   async consume(options: ConsumeOptions, handler: RawHandler): Promise<RawConsumer> {
     this.#assertOpen();

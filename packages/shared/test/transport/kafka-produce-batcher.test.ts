@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { AirlockError, UnavailableError } from "../../src/errors.js";
+import {
+  PRODUCE_BATCH_LIMITS,
+  ProduceBatcher,
+  type ProduceMessage,
+  type ProduceSender,
+} from "../../src/transport/kafka/produce-batcher.js";
+
+const message = (n: number, topic = "t"): ProduceMessage => ({ topic, key: `k${n % 3}`, value: Buffer.from(`m${n}`) });
+const names = (messages: readonly ProduceMessage[]): string[] => messages.map((m) => m.value.toString());
+
+/** A broker that answers each request when the test says so. */
+function manualBroker(fail?: (messages: readonly ProduceMessage[]) => unknown) {
+  const requests: Array<{ kind: "one" | "batch"; messages: ProduceMessage[]; answer: () => void }> = [];
+  const request = (kind: "one" | "batch", messages: ProduceMessage[]): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      requests.push({
+        kind,
+        messages,
+        answer: () => {
+          const error = fail?.(messages);
+          if (error) reject(error);
+          else resolve();
+        },
+      });
+    });
+  const sender: ProduceSender = {
+    one: (m) => request("one", [m]),
+    batch: (ms) => request("batch", [...ms]),
+  };
+  return { sender, requests };
+}
+
+/** Let the batcher's promise chains run. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("the Kafka produce batcher", () => {
+  it("sends a lone publish at once, and what comes while it is in flight together, in order", async () => {
+    const { sender, requests } = manualBroker();
+    const batcher = new ProduceBatcher(sender);
+    const first = batcher.publish(message(0));
+    const later = [1, 2, 3, 4].map((n) => batcher.publish(message(n, n % 2 === 0 ? "t" : "u")));
+    await turn();
+    expect(requests.map((r) => [r.kind, names(r.messages)])).toEqual([["one", ["m0"]]]);
+    requests[0]!.answer();
+    await first;
+    await turn();
+    expect(requests.map((r) => [r.kind, names(r.messages)])).toEqual([
+      ["one", ["m0"]],
+      ["batch", ["m1", "m2", "m3", "m4"]],
+    ]);
+    requests[1]!.answer();
+    await Promise.all(later);
+  });
+
+  it("fails every message of a request the broker could not take now, for their callers to retry", async () => {
+    const { sender, requests } = manualBroker((ms) =>
+      ms.length > 1 ? new UnavailableError("broker away") : undefined,
+    );
+    const batcher = new ProduceBatcher(sender);
+    const first = batcher.publish(message(0));
+    const rest = [1, 2].map((n) =>
+      batcher.publish(message(n)).then(
+        () => "sent",
+        (error: unknown) => (error as Error).message,
+      ),
+    );
+    await turn();
+    requests[0]!.answer();
+    await first;
+    await turn();
+    requests[1]!.answer();
+    expect(await Promise.all(rest)).toEqual(["broker away", "broker away"]);
+    expect(requests).toHaveLength(2);
+  });
+
+  it("sends a request refused for good again a message at a time, so only the message at fault is refused", async () => {
+    const refused = (ms: readonly ProduceMessage[]) =>
+      names(ms).includes("m2")
+        ? new AirlockError("too large", { code: "broker_refused", retriable: false })
+        : undefined;
+    const { sender, requests } = manualBroker(refused);
+    const batcher = new ProduceBatcher(sender);
+    const first = batcher.publish(message(0));
+    const rest = [1, 2, 3].map((n) =>
+      batcher.publish(message(n)).then(
+        () => "sent",
+        (error: unknown) => (error as Error).message,
+      ),
+    );
+    await turn();
+    requests[0]!.answer();
+    await first;
+    // The batch of three is refused; then each goes alone, in order.
+    for (let i = 1; i <= 4; i++) {
+      await turn();
+      requests[i]!.answer();
+    }
+    expect(await Promise.all(rest)).toEqual(["sent", "too large", "sent"]);
+    expect(requests.map((r) => [r.kind, names(r.messages)])).toEqual([
+      ["one", ["m0"]],
+      ["batch", ["m1", "m2", "m3"]],
+      ["one", ["m1"]],
+      ["one", ["m2"]],
+      ["one", ["m3"]],
+    ]);
+  });
+
+  it("keeps a request within its bounds", async () => {
+    const { sender, requests } = manualBroker();
+    const batcher = new ProduceBatcher(sender);
+    const first = batcher.publish(message(0));
+    const count = PRODUCE_BATCH_LIMITS.messages + 10;
+    const rest = Array.from({ length: count }, (_, i) => batcher.publish(message(i + 1)));
+    const big = batcher.publish({ topic: "t", key: "k", value: Buffer.alloc(PRODUCE_BATCH_LIMITS.bytes) });
+    await turn();
+    requests[0]!.answer();
+    await first;
+    for (let i = 1; i <= 3; i++) {
+      await turn();
+      requests[i]!.answer();
+    }
+    await Promise.all([...rest, big]);
+    expect(requests.map((r) => r.messages.length)).toEqual([1, PRODUCE_BATCH_LIMITS.messages, 10, 1]);
+  });
+});
