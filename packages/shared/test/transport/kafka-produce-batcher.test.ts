@@ -11,7 +11,7 @@ const message = (n: number, topic = "t"): ProduceMessage => ({ topic, key: `k${n
 const names = (messages: readonly ProduceMessage[]): string[] => messages.map((m) => m.value.toString());
 
 /** A broker that answers each request when the test says so. */
-function manualBroker(fail?: (messages: readonly ProduceMessage[]) => unknown) {
+function manualBroker(fail?: (messages: readonly ProduceMessage[]) => Error | undefined) {
   const requests: Array<{ kind: "one" | "batch"; messages: ProduceMessage[]; answer: () => void }> = [];
   const request = (kind: "one" | "batch", messages: ProduceMessage[]): Promise<void> =>
     new Promise<void>((resolve, reject) => {
