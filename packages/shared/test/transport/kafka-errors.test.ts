@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kafkaFault } from "../../src/transport/kafka/errors.js";
+import { kafkaFault, producerStateLost } from "../../src/transport/kafka/errors.js";
 
 class BrokerError extends Error {
   constructor(
@@ -32,5 +32,18 @@ describe("kafka faults", () => {
       errors: [new BrokerError("collides", false), new BrokerError("not leader", true)],
     });
     expect(kafkaFault("declaring a topic", mixed).retriable).toBe(true);
+  });
+
+  it("tells a producer whose sequence the broker lost (after a broker restart) from other refusals", () => {
+    // kafkajs: KafkaJSNonRetriableError wrapping a KafkaJSProtocolError with the broker's error type.
+    const protocol = (type: string) => Object.assign(new BrokerError(type, false), { type });
+    const wrapped = (type: string) => new Error("gave up", { cause: protocol(type) });
+    expect(producerStateLost(wrapped("OUT_OF_ORDER_SEQUENCE_NUMBER"))).toBe(true);
+    expect(producerStateLost(wrapped("UNKNOWN_PRODUCER_ID"))).toBe(true);
+    expect(producerStateLost(wrapped("INVALID_PRODUCER_EPOCH"))).toBe(true);
+    expect(producerStateLost(wrapped("MESSAGE_TOO_LARGE"))).toBe(false);
+    expect(producerStateLost(new Error("connection refused"))).toBe(false);
+    const aggregate = Object.assign(new Error("several"), { errors: [protocol("OUT_OF_ORDER_SEQUENCE_NUMBER")] });
+    expect(producerStateLost(aggregate)).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
-import { Kafka, Partitioners, type Admin, type ISocketFactory, type Producer, type RetryOptions } from "kafkajs";
+import { Kafka, type Admin, type ISocketFactory, type RetryOptions } from "kafkajs";
 import { AirlockError } from "../../errors.js";
 import type { Logger } from "../../lifecycle/logger.js";
 import type { BrokerAdapter, ConsumeOptions, RawConsumer, RawHandler } from "../adapter.js";
 import { ProduceBatcher } from "./produce-batcher.js";
+import { IdempotentProducer } from "./producer.js";
 import { kafkaFault } from "./errors.js";
 import { GroupMember, type KafkaConsumerStats } from "./group-member.js";
 import { kafkaLogLevel, pinoLogCreator } from "./log-creator.js";
@@ -42,7 +43,12 @@ export class KafkaAdapter implements BrokerAdapter {
   readonly #settings: KafkaSettings;
   readonly #log: Logger;
   readonly #kafka: Kafka;
-  readonly #producer: Producer;
+  readonly #producer: IdempotentProducer;
+  // Every publish of the process goes through one batcher and one producer.
+  readonly #batcher = new ProduceBatcher({
+    one: (message) => this.#producer.send(message),
+    batch: (messages) => this.#producer.sendBatch(messages),
+  });
   readonly #admin: Admin;
   readonly #topics: TopicRegistry;
   readonly #consumerRetry: RetryOptions;
@@ -62,16 +68,7 @@ export class KafkaAdapter implements BrokerAdapter {
       logCreator: pinoLogCreator(this.#log),
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
     });
-    this.#producer = this.#kafka.producer({
-      idempotent: true,
-      // One request in flight per broker: with the idempotent producer's sequence numbers, a retried batch can
-      // neither be written twice nor overtake the next one.
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Java's murmur2 partitioner (kafkajs's default since 2.0, named so kafkajs does not warn): a key lands in
-      // the same partition whichever client published it.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.#producer = new IdempotentProducer(this.#kafka, this.#log);
     this.#admin = this.#kafka.admin();
     this.#topics = new TopicRegistry(this.#admin, this.#settings, this.#log);
     this.#consumerRetry = { ...retry, retries: options.retry?.retries ?? CONSUMER_RETRIES };
@@ -89,33 +86,6 @@ export class KafkaAdapter implements BrokerAdapter {
     await this.#topics.declare([topic]);
     await this.#batcher.publish({ topic, key, value });
   }
-
-  // acks -1 on both: the leader answers once every in-sync replica has the messages.
-  readonly #batcher = new ProduceBatcher({
-    one: async ({ topic, key, value }) => {
-      try {
-        await this.#producer.send({ topic, acks: -1, messages: [{ key, value }] });
-      } catch (error) {
-        throw kafkaFault(`publishing to ${topic} failed`, error);
-      }
-    },
-    batch: async (messages) => {
-      const byTopic = new Map<string, Array<{ key: string; value: Buffer }>>();
-      for (const { topic, key, value } of messages) {
-        const ofTopic = byTopic.get(topic);
-        if (ofTopic) ofTopic.push({ key, value });
-        else byTopic.set(topic, [{ key, value }]);
-      }
-      try {
-        await this.#producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, ofTopic]) => ({ topic, messages: ofTopic })),
-        });
-      } catch (error) {
-        throw kafkaFault(`publishing ${messages.length} messages to ${[...byTopic.keys()].join(", ")} failed`, error);
-      }
-    },
-  });
 
   async consume(options: ConsumeOptions, handler: RawHandler): Promise<RawConsumer> {
     this.#assertOpen();

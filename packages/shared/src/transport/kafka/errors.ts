@@ -32,3 +32,20 @@ function rootCause(error: unknown): unknown {
     current = current.cause;
   return current;
 }
+
+/** Broker answers that mean this idempotent producer's id or sequence numbers are no longer the broker's. */
+const PRODUCER_STATE_ERRORS = new Set([
+  "OUT_OF_ORDER_SEQUENCE_NUMBER",
+  "UNKNOWN_PRODUCER_ID",
+  "INVALID_PRODUCER_EPOCH",
+]);
+
+/** Whether a failure (anywhere in its causes) says the producer must start again with a new id. */
+export function producerStateLost(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 10) return false;
+  const type = (error as { type?: unknown }).type;
+  if (typeof type === "string" && PRODUCER_STATE_ERRORS.has(type)) return true;
+  const inner = (error as { errors?: unknown }).errors;
+  if (Array.isArray(inner) && inner.some((e) => producerStateLost(e, depth + 1))) return true;
+  return producerStateLost(error.cause, depth + 1);
+}

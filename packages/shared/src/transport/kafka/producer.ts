@@ -1,0 +1,115 @@
+import { Partitioners, type Kafka, type Producer } from "kafkajs";
+import { UnavailableError } from "../../errors.js";
+import type { Logger } from "../../lifecycle/logger.js";
+import { kafkaFault, producerStateLost } from "./errors.js";
+import type { ProduceMessage } from "./produce-batcher.js";
+
+/**
+ * The process's idempotent producer, replaced when the broker and it no longer agree on its sequence
+ * numbers. After a broker restart the broker may answer OUT_OF_ORDER_SEQUENCE_NUMBER (or forget the
+ * producer id) for every later request — kafkajs marks that non-retriable, and without a new producer id
+ * nothing would ever be published again, while each refused event looked refused for good and was
+ * dead-lettered. Here such an answer retires the producer, a new one (new producer id, sequences from 0)
+ * takes over, and the publish fails as retriable, so its caller sends it again through the new one —
+ * at least once, as everywhere.
+ */
+export class IdempotentProducer {
+  readonly #kafka: Kafka;
+  readonly #log: Logger;
+  #producer: Producer;
+  // A replacement connects on its first publish; one that fails to connects again on the next.
+  #mustConnect = false;
+  #connecting: Promise<void> | undefined;
+
+  constructor(kafka: Kafka, log: Logger) {
+    this.#kafka = kafka;
+    this.#log = log;
+    this.#producer = this.#create();
+  }
+
+  connect(): Promise<void> {
+    return this.#producer.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.#producer.disconnect();
+  }
+
+  /** One request with one message; acks -1: the leader answers once every in-sync replica has it. */
+  send({ topic, key, value }: ProduceMessage): Promise<void> {
+    return this.#run(`publishing to ${topic}`, async (producer) => {
+      await producer.send({ topic, acks: -1, messages: [{ key, value }] });
+    });
+  }
+
+  /** One request with these messages, grouped by topic in their order; acks -1. */
+  sendBatch(messages: readonly ProduceMessage[]): Promise<void> {
+    const byTopic = new Map<string, Array<{ key: string; value: Buffer }>>();
+    for (const { topic, key, value } of messages) {
+      const ofTopic = byTopic.get(topic);
+      if (ofTopic) ofTopic.push({ key, value });
+      else byTopic.set(topic, [{ key, value }]);
+    }
+    return this.#run(
+      `publishing ${messages.length} messages to ${[...byTopic.keys()].join(", ")}`,
+      async (producer) => {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, ofTopic]) => ({ topic, messages: ofTopic })),
+        });
+      },
+    );
+  }
+
+  async #run(what: string, send: (producer: Producer) => Promise<void>): Promise<void> {
+    try {
+      await this.#connectReplacement();
+      await send(this.#producer);
+    } catch (error) {
+      if (producerStateLost(error)) {
+        this.#replace(error);
+        throw new UnavailableError(
+          `${what} failed: the broker lost this producer's sequence; a new producer takes over`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw kafkaFault(`${what} failed`, error);
+    }
+  }
+
+  async #connectReplacement(): Promise<void> {
+    if (!this.#mustConnect) return;
+    this.#connecting ??= this.#producer
+      .connect()
+      .then(() => {
+        this.#mustConnect = false;
+      })
+      .finally(() => {
+        this.#connecting = undefined;
+      });
+    await this.#connecting;
+  }
+
+  #replace(reason: unknown): void {
+    const retired = this.#producer;
+    this.#log.warn({ err: reason }, "kafka producer out of step with the broker; replacing it");
+    this.#producer = this.#create();
+    this.#mustConnect = true;
+    retired.disconnect().catch((error: unknown) => this.#log.debug({ err: error }, "retiring the old producer failed"));
+  }
+
+  #create(): Producer {
+    return this.#kafka.producer({
+      idempotent: true,
+      // One request in flight per broker: with the idempotent producer's sequence numbers, a retried batch can
+      // neither be written twice nor overtake the next one.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Java's murmur2 partitioner (kafkajs's default since 2.0, named so kafkajs does not warn): a key lands in
+      // the same partition whichever client published it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+}
