@@ -6,9 +6,6 @@ import { waitFor } from "@airlock/shared/testing";
 /** Debian's Chromium (apt-get install chromium); never a downloaded browser. */
 export const CHROMIUM = process.env["AIRLOCK_TEST_CHROMIUM"] ?? "/usr/bin/chromium";
 
-/** Whether the browser tests can run here; under CI they must, and fail when Chromium is missing. */
-export const HAVE_CHROMIUM = existsSync(CHROMIUM) || process.env["CI"] === "true";
-
 /** Where the browser tests save their screenshots (git-ignored). */
 export const SCREENSHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 
@@ -17,6 +14,12 @@ export const SCREENSHOTS = fileURLToPath(new URL("./screenshots/", import.meta.u
  * nothing that phones home.
  */
 export function launchChromium(): Promise<Browser> {
+  // Like every test that needs a service, the browser tests fail (never skip) without their browser.
+  if (!existsSync(CHROMIUM)) {
+    return Promise.reject(
+      new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set AIRLOCK_TEST_CHROMIUM`),
+    );
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -6,13 +6,13 @@ import type { Browser } from "playwright-core";
 import { waitFor } from "@airlock/shared/testing";
 import { Tutorial } from "../e2e/scenario.js";
 import { startEmbeddedStack, type Stack } from "../e2e/stack.js";
-import { HAVE_CHROMIUM, SCREENSHOTS, launchChromium, waitForText } from "./browser.js";
+import { SCREENSHOTS, launchChromium, waitForText } from "./browser.js";
 import { ReviewerPage } from "./reviewer-page.js";
 
 // The reviewer console in a real browser against the whole system in this process (memory:// + PGlite):
 // requests appear live, votes are signed in the page with WebCrypto Ed25519 and counted by the approvals
 // service, agents get their verdicts, and the page shows how each request ended.
-describe.skipIf(!HAVE_CHROMIUM)("reviewer console", () => {
+describe("reviewer console", () => {
   let stack: Stack;
   let tutorial: Tutorial;
   let browser: Browser;

@@ -1,12 +1,14 @@
 import { LONG, type RestartableBroker } from "./support/faults.js";
-import { PRIVATE_KAFKA_RUNS, PrivateKafka } from "./support/private-kafka.js";
+import { PrivateKafka } from "./support/private-kafka.js";
 import { describeFaultRun, LONG_DURATION_MS } from "./support/scenario.js";
 import { restartBroker } from "./support/schedules.js";
 
 // The Kafka broker itself stopped and started under a steady stream of calls and votes, services as separate
 // processes, then a kill -9 of approvals and a session drop. The broker is this test's own (tools/kafka/start.sh
 // on free ports, its own data directory), never the shared one on 127.0.0.1:9092; a broker start takes tens of
-// seconds, so the broker is down that long. In the `disruptive` project: a JVM more is best run alone.
+// seconds, so the broker is down that long. In the `disruptive` project: a JVM more is best run alone. Like every
+// test that needs a service, it fails (never skips) when that broker cannot start: java, or Maven for the first
+// download, missing.
 let kafka: PrivateKafka | undefined;
 const broker: RestartableBroker = {
   name: "kafka",
@@ -27,5 +29,4 @@ describeFaultRun({
   stopBroker: async () => {
     await kafka?.remove();
   },
-  ...(PRIVATE_KAFKA_RUNS ? {} : { skip: "no java or no Kafka jars: run tools/kafka/start.sh once" }),
 });

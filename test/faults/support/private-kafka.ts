@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -12,25 +11,6 @@ const run = promisify(execFile);
 
 /** How long tools/kafka/start.sh may take: a JVM start on a loaded two-core machine takes tens of seconds. */
 const START_TIMEOUT_MS = 180_000;
-
-/** Where tools/kafka/start.sh keeps the broker's jars, as the script reads it (AIRLOCK_KAFKA_DIR). */
-function kafkaJarsDir(): string {
-  const cache = process.env["XDG_CACHE_HOME"] ?? path.join(os.homedir(), ".cache");
-  return path.join(process.env["AIRLOCK_KAFKA_DIR"] ?? path.join(cache, "airlock-kafka"), "libs");
-}
-
-function onPath(command: string): boolean {
-  return (process.env["PATH"] ?? "").split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, command)));
-}
-
-/**
- * Whether a private broker can start here with nothing to download: java, and the jars tools/kafka/start.sh
- * fetched for the shared broker. Under CI the Kafka-restart run does not ask: it runs, and fails when the broker
- * cannot start, so a CI machine without Kafka is noticed rather than skipped.
- */
-export const PRIVATE_KAFKA_RUNS =
-  process.env["CI"] === "true" ||
-  (onPath("java") && existsSync(kafkaJarsDir()) && readdirSync(kafkaJarsDir()).some((f) => f.startsWith("kafka")));
 
 /** A TCP port nothing listens on right now. */
 function freePort(): Promise<number> {

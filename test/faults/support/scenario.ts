@@ -37,8 +37,6 @@ export interface FaultRunOptions {
   afterAll?: () => Promise<void>;
   /** After the stack and the workload have stopped: stop the broker {@link startBroker} started. */
   stopBroker?: () => Promise<void>;
-  /** Why the run cannot run on this machine, to skip it (reported as skipped, never as passed). */
-  skip?: string;
 }
 
 /**
@@ -47,12 +45,6 @@ export interface FaultRunOptions {
  */
 export function describeFaultRun(options: FaultRunOptions): void {
   const title = `${options.title} on ${options.broker}`;
-  if (options.skip !== undefined) {
-    describe.skip(`${title} (${options.skip})`, () => {
-      it("loses nothing, decides every call once and allows nothing by accident", () => undefined);
-    });
-    return;
-  }
   describe(title, () => {
     let stack: ProcessStack | undefined;
     let workload: Workload | undefined;
