@@ -18,6 +18,14 @@ export function canonicalize(value: unknown): string {
   return fastCanonical(value) ?? write(value, new Set());
 }
 
+/**
+ * The careful writer alone: the same text as {@link canonicalize}, assembled member by member. What the
+ * fast path is property-tested against.
+ */
+export function canonicalizeCarefully(value: unknown): string {
+  return write(value, new Set());
+}
+
 /** Canonical JSON as UTF-8 bytes: what gets hashed and signed. */
 export function canonicalBytes(value: unknown): Buffer {
   return Buffer.from(canonicalize(value), "utf8");
