@@ -19,7 +19,7 @@ const PORT_VARIABLE: Record<ServiceName, string> = {
 };
 
 /** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

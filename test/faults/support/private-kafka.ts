@@ -1,30 +1,15 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { repoRoot } from "../../../bench/soak/processes.js";
+import { freePort, repoRoot } from "../../../bench/soak/processes.js";
 import type { RestartableBroker } from "./faults.js";
 
 const run = promisify(execFile);
 
 /** How long tools/kafka/start.sh may take: a JVM start on a loaded two-core machine takes tens of seconds. */
 const START_TIMEOUT_MS = 180_000;
-
-/** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /**
  * A Kafka broker of one test's own (tools/kafka/start.sh on free ports, with its own data directory), so that
