@@ -32,6 +32,13 @@ function manualBroker(fail?: (messages: readonly ProduceMessage[]) => Error | un
   return { sender, requests };
 }
 
+/** "sent", or the message of the error a publish failed with. */
+const outcome = (published: Promise<void>): Promise<string> =>
+  published.then(
+    () => "sent",
+    (error: unknown) => (error as Error).message,
+  );
+
 /** Let the batcher's promise chains run. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -60,12 +67,7 @@ describe("the Kafka produce batcher", () => {
     );
     const batcher = new ProduceBatcher(sender);
     const first = batcher.publish(message(0));
-    const rest = [1, 2].map((n) =>
-      batcher.publish(message(n)).then(
-        () => "sent",
-        (error: unknown) => (error as Error).message,
-      ),
-    );
+    const rest = [1, 2].map((n) => outcome(batcher.publish(message(n))));
     await turn();
     requests[0]!.answer();
     await first;
@@ -83,12 +85,7 @@ describe("the Kafka produce batcher", () => {
     const { sender, requests } = manualBroker(refused);
     const batcher = new ProduceBatcher(sender);
     const first = batcher.publish(message(0));
-    const rest = [1, 2, 3].map((n) =>
-      batcher.publish(message(n)).then(
-        () => "sent",
-        (error: unknown) => (error as Error).message,
-      ),
-    );
+    const rest = [1, 2, 3].map((n) => outcome(batcher.publish(message(n))));
     await turn();
     requests[0]!.answer();
     await first;
