@@ -49,11 +49,12 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
 
   // After COMMIT: publish what the transaction enqueued now, not at the relay's next round. The
   // approvals_open gauge is set by the sweeper from the database, the count every instance agrees on.
-  const committed = (effects: Effects): void => {
-    if (effects.outbox.length > 0) void relay.dispatch(effects.outbox);
+  const committed = async (effects: Effects): Promise<void> => {
+    const sent = relay.dispatch(effects.outbox);
     for (const resolved of effects.resolved) {
       deps.metrics.verdictLatency.labels(resolved.decided_by).observe(resolved.latency_seconds);
     }
+    await sent;
   };
 
   const ctx: HandlerContext = {
@@ -81,7 +82,7 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
       handler: async (event, delivery) => {
         const effects = await handleEvent(ctx, event);
         deps.metrics.eventsIn.labels(delivery.topic, APPROVALS_GROUP).inc();
-        committed(effects);
+        await committed(effects);
       },
     });
   } catch (error) {

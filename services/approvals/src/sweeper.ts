@@ -13,7 +13,7 @@ export interface SweeperOptions {
   /** How often to look for expired requests. */
   intervalMs: number;
   /** Told after each committed batch (kick the outbox relay, record latencies). */
-  onCommitted: (effects: Effects) => void;
+  onCommitted: (effects: Effects) => Promise<void>;
 }
 
 /** A running sweeper. */
@@ -60,7 +60,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       }
       return rows.length;
     });
-    if (resolved.length > 0) options.onCommitted({ outbox, resolved });
+    if (resolved.length > 0) await options.onCommitted({ outbox, resolved });
     return count;
   }
 

@@ -16,9 +16,6 @@ import { SCHEMA } from "./store/decisions.js";
 /** The consumer group every policy instance joins: instances share the tool calls. */
 export const POLICY_GROUP = CONSUMER_GROUPS.policy.group;
 
-/** Decisions whose events may wait for the broker's confirm at once before the handler waits too. */
-const MAX_UNCONFIRMED_DISPATCHES = 256;
-
 /**
  * How long a decision's outbox rows are left to the instance that wrote them before another instance's
  * relay publishes them: longer than a publish and delete take on a loaded machine, short enough that the
@@ -94,11 +91,8 @@ export async function startPolicyService(deps: PolicyServiceDeps): Promise<Runni
       handlerLog.debug({ event_id: event.id, subject: event.subject }, "call already decided; redelivery ignored");
       return;
     }
-    // Published now, straight after COMMIT; the relay only sweeps up what a failure left behind. Not
-    // awaited, so the next call of this agent need not wait for the broker's confirm of this one's
-    // verdict — unless so many are unconfirmed that the broker is plainly not keeping up.
-    const sent = relay.dispatch(handled.outbox);
-    if (relay.dispatching() > MAX_UNCONFIRMED_DISPATCHES) await sent;
+    // Published now, straight after COMMIT; the relay only sweeps up what a failure left behind.
+    await relay.dispatch(handled.outbox);
     const { decision } = handled;
     deps.metrics.decisions.inc({ action: decision.action });
     if (decision.action !== "escalate") {

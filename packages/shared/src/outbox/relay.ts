@@ -11,8 +11,10 @@ import { claimBatchSql, deleteSql, type OutboxRow } from "./store.js";
 export interface OutboxRelay {
   /**
    * Publish rows a transaction just committed, now, without a round through the database; delete them
-   * once the broker confirmed. Resolves when they are published (or handed back to the relay's own
-   * rounds because the broker refused for the moment); never rejects. Call it after COMMIT, never before.
+   * once the broker confirmed. Call it after COMMIT, never before. Resolves at once — the caller need
+   * not wait for the broker's confirm — unless more than MAX_UNCONFIRMED dispatches already wait for
+   * it: then when these rows are published (or handed back to the relay's rounds), so a broker that is
+   * not keeping up slows the callers down. Never rejects.
    */
   dispatch(rows: readonly OutboxRow[]): Promise<void>;
   /** How many dispatches are waiting for the broker: a caller that does not await each one bounds this. */
@@ -45,6 +47,9 @@ export interface OutboxRelayOptions {
   /** Told after each published batch (metrics). */
   onPublished?: (rows: readonly OutboxRow[]) => void;
 }
+
+/** Dispatches that may wait for the broker's confirm before dispatch() makes its caller wait too. */
+const MAX_UNCONFIRMED = 256;
 
 /** See nextAgeMs in {@link startOutboxRelay}. */
 const STARTUP_AGE_MS = 1000;
@@ -277,7 +282,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       for (const row of rows) inFlight.add(row.id);
       const done = dispatchNow(rows).finally(() => dispatching.delete(done));
       dispatching.add(done);
-      return done;
+      return dispatching.size > MAX_UNCONFIRMED ? done : Promise.resolve();
     },
     dispatching: () => dispatching.size,
     kick,
