@@ -20,10 +20,10 @@ export interface BatcherOptions {
   /** Most entries per transaction. */
   maxSize: number;
   /**
-   * How long the first entry of a batch waits for company. 0: until the next turn of the event loop —
-   * a group commit: under load, what arrives while a batch commits forms the next batch, and a lone
-   * event pays no delay (the transport hands over one event per key at a time, so a fixed wait would
-   * cap each agent's rate).
+   * How long the first entry of a batch waits for company; a full batch commits at once. 0: until the
+   * next turn of the event loop. Either way a group commit: what arrives while a batch commits forms the
+   * next batch. (The subscription must hand over several events of one key at once — `ordered: false` —
+   * or a wait caps each key at one event per wait.)
    */
   maxDelayMs: number;
   /** Told after every commit, per chain, with the new head (checkpoint scheduling). */

@@ -33,6 +33,11 @@ export interface ConsumeOptions {
    * when it closes, and it sees only messages published after `consume` resolved.
    */
   ephemeral?: boolean;
+  /**
+   * Default true. false: the group's handler may hold several messages of one key at once. Only the
+   * memory broker holds a key's next message back itself; the others leave ordering to the Transport.
+   */
+  ordered?: boolean;
 }
 
 /**

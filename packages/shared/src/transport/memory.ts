@@ -6,7 +6,7 @@ import type { BrokerAdapter, ConsumeOptions, RawConsumer, RawHandler, RawMessage
  * from the start of the topic when the group is new; members share a group's messages; a message leaves
  * the queue only when a handler acknowledged it, and one a closing member did not handle goes back to
  * the front; at most one message per key is in flight in a group, so one key's messages are handled in
- * order even across members. It does not survive the process: that is what the real brokers are for.
+ * order even across members (unless the group is `ordered: false`). It does not survive the process: that is what the real brokers are for.
  */
 export class MemoryAdapter implements BrokerAdapter {
   readonly kind = "memory";
@@ -109,6 +109,8 @@ class Group {
   readonly #topics: Set<string>;
   readonly #keys: Set<string> | undefined;
   readonly #ephemeral: boolean;
+  /** At most one message per key in flight (unless the group was created with `ordered: false`). */
+  readonly #ordered: boolean;
   readonly #onEmpty: () => void;
   readonly #pending: Pending[] = [];
   readonly #keysInFlight = new Set<string>();
@@ -120,6 +122,7 @@ class Group {
     this.#topics = new Set(options.topics);
     this.#keys = options.keys ? new Set(options.keys) : undefined;
     this.#ephemeral = options.ephemeral ?? false;
+    this.#ordered = options.ordered ?? true;
     this.#onEmpty = onEmpty;
   }
 
@@ -163,7 +166,7 @@ class Group {
   #dispatch(): void {
     for (let i = 0; i < this.#pending.length;) {
       const pending = this.#pending[i]!;
-      if (this.#keysInFlight.has(pending.stored.key)) {
+      if (this.#ordered && this.#keysInFlight.has(pending.stored.key)) {
         i++;
         continue;
       }
@@ -184,7 +187,7 @@ class Group {
 
   #hand(member: Member, pending: Pending): void {
     const { stored } = pending;
-    this.#keysInFlight.add(stored.key);
+    if (this.#ordered) this.#keysInFlight.add(stored.key);
     const message: RawMessage = {
       topic: pending.topic,
       key: stored.key,

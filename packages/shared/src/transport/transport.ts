@@ -43,6 +43,13 @@ export interface SubscribeOptions {
   keys?: readonly string[];
   /** A private subscription that disappears when closed and sees only events published after it. */
   ephemeral?: boolean;
+  /**
+   * Default true: a key's next event reaches the handler only after the handler finished with the one
+   * before. false: events reach the handler as they arrive, a key's several at once (still called in
+   * arrival order) — for a handler that keeps order itself and gains from seeing many events together,
+   * like audit's batcher, whose appends would otherwise be capped at one per key per commit.
+   */
+  ordered?: boolean;
 }
 
 /** A running subscription. */
@@ -88,7 +95,8 @@ export interface TransportStats {
 /**
  * Airlock's messaging, the same over every broker: events are validated on publish and on receipt, an
  * invalid one goes to `airlock.dead-letter` with its reason and is never retried, a handler that throws
- * is retried with backoff, events of one key reach a member's handler in order, and an event is
+ * is retried with backoff, events of one key reach a member's handler in order (one at a time unless
+ * the subscription says `ordered: false`), and an event is
  * acknowledged only after its handler succeeded (at-least-once; handlers are idempotent).
  */
 export class Transport {
@@ -163,8 +171,11 @@ export class Transport {
     const stopping = new AbortController();
     const serial = new KeyedSerial();
     const log = this.#log.child({ group: options.group });
-    const handle = (message: RawMessage): Promise<void> =>
-      serial.run(message.key, () => this.#deliver(message, options, stopping.signal, log));
+    const deliver = (message: RawMessage): Promise<void> => this.#deliver(message, options, stopping.signal, log);
+    const handle =
+      options.ordered === false
+        ? deliver
+        : (message: RawMessage): Promise<void> => serial.run(message.key, () => deliver(message));
     const consumer: RawConsumer = await this.#adapter.consume(
       {
         group: this.physical(options.group),
@@ -172,6 +183,7 @@ export class Transport {
         prefetch: options.prefetch ?? 16,
         ...(options.keys ? { keys: options.keys } : {}),
         ...(options.ephemeral ? { ephemeral: true } : {}),
+        ...(options.ordered === false ? { ordered: false } : {}),
       },
       handle,
     );

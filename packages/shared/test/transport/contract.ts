@@ -67,6 +67,30 @@ export function transportContract(kind: "memory" | "amqp" | "kafka", factory: Tr
       }
     });
 
+    it("hands several events of one key over at once, in arrival order, to an unordered subscription", async () => {
+      const t = await transport();
+      const started: number[] = [];
+      const release: Array<() => void> = [];
+      let finished = 0;
+      await t.subscribe({
+        group: "policy",
+        topics: [TOPICS.toolCalls],
+        prefetch: 16,
+        ordered: false,
+        handler: async (e) => {
+          started.push((e.data as unknown as { args: { n: number } }).args.n);
+          await new Promise<void>((resolve) => release.push(resolve));
+          finished++;
+        },
+      });
+      for (let n = 0; n < 8; n++) await t.publish(toolCall("agent-one", { n }));
+      // All eight of one key are held at once: none has finished, so an ordered subscription would hold one.
+      await waitFor(() => started.length === 8, "8 events of one key in flight together");
+      expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      for (const resolve of release) resolve();
+      await waitFor(() => finished === 8, "8 handled");
+    });
+
     it("redelivers an event whose handler threw, and moves on", async () => {
       const t = await transport();
       const failing = toolCall("agent-1", { fail: true });

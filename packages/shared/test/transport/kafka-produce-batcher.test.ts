@@ -43,22 +43,34 @@ const outcome = (published: Promise<void>): Promise<string> =>
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("the Kafka produce batcher", () => {
-  it("sends a lone publish at once, and what comes while it is in flight together, in order", async () => {
+  it("sends the publishes of one turn together, and what comes while they are in flight together next, in order", async () => {
     const { sender, requests } = manualBroker();
     const batcher = new ProduceBatcher(sender);
-    const first = batcher.publish(message(0));
-    const later = [1, 2, 3, 4].map((n) => batcher.publish(message(n, n % 2 === 0 ? "t" : "u")));
+    const first = [0, 1].map((n) => batcher.publish(message(n, n === 0 ? "t" : "u")));
     await turn();
-    expect(requests.map((r) => [r.kind, names(r.messages)])).toEqual([["one", ["m0"]]]);
+    expect(requests.map((r) => [r.kind, names(r.messages)])).toEqual([["batch", ["m0", "m1"]]]);
+    const later = [2, 3, 4].map((n) => batcher.publish(message(n, n % 2 === 0 ? "t" : "u")));
+    await turn();
+    expect(requests).toHaveLength(1);
     requests[0]!.answer();
-    await first;
+    await Promise.all(first);
     await turn();
     expect(requests.map((r) => [r.kind, names(r.messages)])).toEqual([
-      ["one", ["m0"]],
-      ["batch", ["m1", "m2", "m3", "m4"]],
+      ["batch", ["m0", "m1"]],
+      ["batch", ["m2", "m3", "m4"]],
     ]);
     requests[1]!.answer();
     await Promise.all(later);
+  });
+
+  it("sends a lone publish as one message", async () => {
+    const { sender, requests } = manualBroker();
+    const batcher = new ProduceBatcher(sender);
+    const only = batcher.publish(message(0));
+    await turn();
+    expect(requests.map((r) => [r.kind, names(r.messages)])).toEqual([["one", ["m0"]]]);
+    requests[0]!.answer();
+    await only;
   });
 
   it("fails every message of a request the broker could not take now, for their callers to retry", async () => {
@@ -67,6 +79,7 @@ describe("the Kafka produce batcher", () => {
     );
     const batcher = new ProduceBatcher(sender);
     const first = batcher.publish(message(0));
+    await turn();
     const rest = [1, 2].map((n) => outcome(batcher.publish(message(n))));
     await turn();
     requests[0]!.answer();
@@ -85,6 +98,7 @@ describe("the Kafka produce batcher", () => {
     const { sender, requests } = manualBroker(refused);
     const batcher = new ProduceBatcher(sender);
     const first = batcher.publish(message(0));
+    await turn();
     const rest = [1, 2, 3].map((n) => outcome(batcher.publish(message(n))));
     await turn();
     requests[0]!.answer();
@@ -108,6 +122,7 @@ describe("the Kafka produce batcher", () => {
     const { sender, requests } = manualBroker();
     const batcher = new ProduceBatcher(sender);
     const first = batcher.publish(message(0));
+    await turn();
     const count = PRODUCE_BATCH_LIMITS.messages + 10;
     const rest = Array.from({ length: count }, (_, i) => batcher.publish(message(i + 1)));
     const big = batcher.publish({ topic: "t", key: "k", value: Buffer.alloc(PRODUCE_BATCH_LIMITS.bytes) });

@@ -26,10 +26,11 @@ interface Waiting extends ProduceMessage {
 /**
  * Group commit for the producer. The idempotent producer keeps one request in flight per broker, so
  * every publish of the process waits for the one before it: a decision's `policy.decided` and its
- * verdict took two round trips, one after the other, and a busy process queued behind itself. Here a
- * publish goes out at once when nothing is in flight, and whatever is published while a request is in
- * flight goes out together in the next one — no added wait, one round trip for many messages, and the
- * order of publishes kept (kafkajs keeps a request's messages in order per partition).
+ * verdict took two round trips, one after the other, and a busy process queued behind itself. Here the
+ * publishes of one turn of the event loop go out together when nothing is in flight, and whatever is
+ * published while a request is in flight goes out together in the next one — no added wait, one round
+ * trip for many messages, and the order of publishes kept (kafkajs keeps a request's messages in order
+ * per partition).
  *
  * A request that fails for a reason worth retrying (the broker is away) fails every message in it, and
  * each caller retries. One the broker refused for good is sent again a message at a time, so that only
@@ -48,12 +49,15 @@ export class ProduceBatcher {
   publish(message: ProduceMessage): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ ...message, resolve, reject });
-      if (!this.#running) void this.#drain();
+      if (this.#running) return;
+      // On the next turn, not now: publishes made together (a decision and its verdict, each a few
+      // awaits deep in its caller) then share the first request instead of the second waiting for it.
+      this.#running = true;
+      setImmediate(() => void this.#drain());
     });
   }
 
   async #drain(): Promise<void> {
-    this.#running = true;
     try {
       while (this.#queue.length > 0) await this.#sendNext(this.#take());
     } finally {
