@@ -5,6 +5,7 @@ import {
   hashFromHex,
   inclusionRanges,
   consistencyRanges,
+  chainHash,
   leafHash,
   migrate,
   newId,
@@ -86,6 +87,12 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
     if (!report.ok || report.chains[0]?.entries !== count)
       throw new Error(`verification failed: ${JSON.stringify(report)}`);
 
+    // What no verifier can avoid, each measured alone: reading every row, and the SHA-256 work.
+    const readStart = process.hrtime.bigint();
+    await readRows(db.sql);
+    const readMs = since(readStart);
+    const hashMs = hashWorkMs(rows.map((row) => row.text));
+
     const dbProofs: number[] = [];
     let dbProofBytes = 0;
     for (let i = 0; i < proofs; i++) {
@@ -157,6 +164,18 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
           vs_append: `${(verifyRate / chainRate).toFixed(1)}×`,
         },
         {
+          case: "floor: read every row alone (one SELECT through node-postgres, no checks)",
+          per_s: Math.round(count / (readMs / 1000)),
+          ms: Math.round(readMs),
+          vs_append: `${(count / (readMs / 1000) / chainRate).toFixed(1)}×`,
+        },
+        {
+          case: "floor: the SHA-256 work alone (leaf, chain link, Merkle node per entry; in memory)",
+          per_s: Math.round(count / (hashMs / 1000)),
+          ms: Math.round(hashMs),
+          vs_append: `${(count / (hashMs / 1000) / chainRate).toFixed(1)}×`,
+        },
+        {
           case: `inclusion proof from Postgres (n=${count})`,
           p50_ms: dbProof.p50_ms,
           p99_ms: dbProof.p99_ms,
@@ -167,7 +186,7 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
       notes: [
         "vs_baseline: time / the plain INSERT of the same ready rows in a transaction (BEGIN, INSERT, COMMIT), the baseline the goal is judged on; the chain side also pays for canonical JSON and SHA-256. vs_one_statement: against the same INSERT sent alone (no BEGIN/COMMIT), as the chain's own one-statement append is. vs_serialising / vs_stringify: against INSERTs that also serialise each event, as canonical JSON or with plain JSON.stringify (what an ordinary event table would do).",
         "The chain's append is one round trip when the head it remembers is still the chain's head (one instance: every batch but the first); otherwise it falls back to BEGIN, lock, head and ids read, INSERT, COMMIT.",
-        "vs_append: verification rate / chained append rate. Verification reads the whole log through node-postgres on one core: parsing each row costs about as much as every check and hash of the entry together, so it runs at a few times the append rate, not 50×.",
+        "vs_append: verification rate / chained append rate. The two floor rows are what any verifier must do, each measured alone on one core: read every row, and hash every entry three times (SHA-256 of the entry for its leaf hash, of two hashes for its chain link, and about one Merkle node per entry for the roots). The goal of 50× the append rate asks for more than either floor allows on this machine: however the verifier is written, it cannot verify faster than it can read and hash.",
         `Goal chain ≤ 1.3× plain INSERTs: ${ratio(chainMs, plainMs)} — ${chainMs / plainMs <= 1.3 ? "met" : "NOT met"}.`,
         `Goal verification ≥ 50× the append rate: ${(verifyRate / chainRate).toFixed(1)}× — ${verifyRate / chainRate >= 50 ? "met" : "NOT met"}.`,
         `The ${treeSize}-entry tree is built in memory (leaf hashes of synthetic events): inserting a million rows on this 2-core machine would take most of a minute by itself; the proof algorithms are the same code the service runs.`,
@@ -201,6 +220,28 @@ function toolCall(i: number): AirlockEvent {
       context: { user: "dave@corp.example", environment: "production" },
     },
   });
+}
+
+/**
+ * The SHA-256 work of verifying these entries and nothing else, in ms: every leaf hash from the text,
+ * every chain hash, and the Merkle tree's inner nodes (one fewer than the leaves).
+ */
+function hashWorkMs(texts: readonly string[]): number {
+  const start = process.hrtime.bigint();
+  let head: Buffer = Buffer.alloc(32);
+  let pair: Buffer | undefined;
+  for (const text of texts) {
+    const leaf = leafHash(text);
+    head = chainHash(head, leaf);
+    if (pair === undefined) pair = leaf;
+    else {
+      nodeHash(pair, leaf);
+      pair = undefined;
+    }
+    // The upper levels of the tree: as many hashes again as the bottom level, half of it per entry.
+    if (pair === undefined) nodeHash(head, leaf);
+  }
+  return since(start);
 }
 
 async function readRows(sql: SqlClient) {

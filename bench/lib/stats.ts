@@ -30,3 +30,21 @@ export function summarize(samplesMs: readonly number[]): LatencySummary {
 export function since(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
+
+/** Time `count` calls of `once` made one after another (the nth gets `first + n`); latencies in ms. */
+export async function timeSequential(once: (n: number) => Promise<void>, count: number, first = 0): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await once(first + i);
+    latencies.push(since(start));
+  }
+  return latencies;
+}
+
+/** Calls per second of `count` calls of `once` made all at once (the nth gets `first + n`). */
+export async function timeBurst(once: (n: number) => Promise<void>, count: number, first = 0): Promise<number> {
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: count }, (_, i) => once(first + i)));
+  return Math.round(count / (since(start) / 1000));
+}

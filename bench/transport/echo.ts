@@ -9,7 +9,7 @@ import {
   type Transport,
 } from "@airlock/shared";
 import type { BenchResult } from "../lib/result.js";
-import { since, summarize } from "../lib/stats.js";
+import { summarize, timeBurst, timeSequential } from "../lib/stats.js";
 
 /** Options of the echo benchmark. */
 export interface EchoOptions {
@@ -30,12 +30,19 @@ function request(n: number): AirlockEvent<"airlock.tool_call.requested"> {
   });
 }
 
+/** A broker's raw echo, connected and warmed up. */
+export interface Echo {
+  /** One round trip: publish request n, resolve when its reply is back. */
+  roundTrip: (n: number) => Promise<void>;
+  close: () => Promise<void>;
+}
+
 /**
  * One broker's raw echo: publish a tool call → an echo consumer takes it and republishes a verdict-sized
  * reply → the requester consumes the reply. The same two hops Airlock's policy path makes, with no
  * decision in between — the floor every end-to-end number is compared with.
  */
-export async function echoOnce(url: string, options: EchoOptions): Promise<Record<string, string | number>> {
+export async function openEcho(url: string): Promise<Echo> {
   const transport: Transport = await createTransport(url, {
     logger: silentLogger(),
     namespace: `bench${newId()
@@ -79,32 +86,35 @@ export async function echoOnce(url: string, options: EchoOptions): Promise<Recor
         return Promise.resolve();
       },
     });
-    const roundTrip = async (n: number): Promise<void> => {
-      const done = new Promise<void>((resolve) => waiting.set(String(n), resolve));
-      await transport.publish(request(n));
-      await done;
-      waiting.delete(String(n));
-    };
-    // Warm up: connections, topic metadata, JIT.
-    for (let i = 0; i < 50; i++) await roundTrip(-1 - i);
-    const latencies: number[] = [];
-    for (let i = 0; i < options.roundTrips; i++) {
-      const start = process.hrtime.bigint();
-      await roundTrip(i);
-      latencies.push(since(start));
-    }
-    const burstStart = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: options.burst }, (_, i) => roundTrip(1_000_000 + i)));
-    const seconds = since(burstStart) / 1000;
-    const summary = summarize(latencies);
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+  const roundTrip = async (n: number): Promise<void> => {
+    const done = new Promise<void>((resolve) => waiting.set(String(n), resolve));
+    await transport.publish(request(n));
+    await done;
+    waiting.delete(String(n));
+  };
+  // Warm up: connections, topic metadata, JIT.
+  for (let i = 0; i < 50; i++) await roundTrip(-1 - i);
+  return { roundTrip, close: () => transport.close() };
+}
+
+/** Latency of sequential round trips and throughput of a burst on one broker. */
+export async function echoOnce(url: string, options: EchoOptions): Promise<Record<string, string | number>> {
+  const echo = await openEcho(url);
+  try {
+    const summary = summarize(await timeSequential(echo.roundTrip, options.roundTrips));
+    const throughput = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
     return {
       round_trips: summary.n,
       p50_ms: summary.p50_ms,
       p99_ms: summary.p99_ms,
-      throughput_per_s: Math.round(options.burst / seconds),
+      throughput_per_s: throughput,
     };
   } finally {
-    await transport.close();
+    await echo.close();
   }
 }
 
