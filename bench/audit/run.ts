@@ -87,11 +87,14 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
     if (!report.ok || report.chains[0]?.entries !== count)
       throw new Error(`verification failed: ${JSON.stringify(report)}`);
 
-    // What no verifier can avoid, each measured alone: reading every row, and the SHA-256 work.
-    const readStart = process.hrtime.bigint();
-    await readRows(db.sql);
-    const readMs = since(readStart);
-    const hashMs = hashWorkMs(rows.map((row) => row.text));
+    // What no verifier can avoid, each measured alone (best of three): reading every row, and the SHA-256 work.
+    const readMs = await bestOf(3, async () => {
+      const start = process.hrtime.bigint();
+      await readRows(db.sql);
+      return since(start);
+    });
+    const texts = rows.map((row) => row.text);
+    const hashMs = await bestOf(3, () => Promise.resolve(hashWorkMs(texts)));
 
     const dbProofs: number[] = [];
     let dbProofBytes = 0;
@@ -164,13 +167,13 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
           vs_append: `${(verifyRate / chainRate).toFixed(1)}×`,
         },
         {
-          case: "floor: read every row alone (one SELECT through node-postgres, no checks)",
+          case: "floor: read every row alone (one SELECT through node-postgres, no checks; best of 3)",
           per_s: Math.round(count / (readMs / 1000)),
           ms: Math.round(readMs),
           vs_append: `${(count / (readMs / 1000) / chainRate).toFixed(1)}×`,
         },
         {
-          case: "floor: the SHA-256 work alone (leaf, chain link, Merkle node per entry; in memory)",
+          case: "floor: the SHA-256 work alone (leaf, chain link, Merkle node per entry; in memory; best of 3)",
           per_s: Math.round(count / (hashMs / 1000)),
           ms: Math.round(hashMs),
           vs_append: `${(count / (hashMs / 1000) / chainRate).toFixed(1)}×`,
@@ -220,6 +223,13 @@ function toolCall(i: number): AirlockEvent {
       context: { user: "dave@corp.example", environment: "production" },
     },
   });
+}
+
+/** The shortest of `times` measurements, in ms. */
+async function bestOf(times: number, measure: () => Promise<number>): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < times; i++) best = Math.min(best, await measure());
+  return best;
 }
 
 /**
