@@ -5,8 +5,9 @@ import type { BrokerAdapter, ConsumeOptions, RawConsumer, RawHandler, RawMessage
  * real adapters keep and passes the same contract suite: each consumer group has its own queue, filled
  * from the start of the topic when the group is new; members share a group's messages; a message leaves
  * the queue only when a handler acknowledged it, and one a closing member did not handle goes back to
- * the front; at most one message per key is in flight in a group, so one key's messages are handled in
- * order even across members (unless the group is `ordered: false`). It does not survive the process: that is what the real brokers are for.
+ * the front; at most one message per key is in flight in a group (unless the group is `ordered: false`),
+ * so one key's messages are handled in order even across members. It does not survive the process: that
+ * is what the real brokers are for.
  */
 export class MemoryAdapter implements BrokerAdapter {
   readonly kind = "memory";

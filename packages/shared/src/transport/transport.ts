@@ -95,9 +95,9 @@ export interface TransportStats {
 /**
  * Airlock's messaging, the same over every broker: events are validated on publish and on receipt, an
  * invalid one goes to `airlock.dead-letter` with its reason and is never retried, a handler that throws
- * is retried with backoff, events of one key reach a member's handler in order (one at a time unless
- * the subscription says `ordered: false`), and an event is
- * acknowledged only after its handler succeeded (at-least-once; handlers are idempotent).
+ * is retried with backoff, events of one key reach a member's handler in order (one at a time, unless
+ * the subscription says `ordered: false`), and an event is acknowledged only after its handler
+ * succeeded (at-least-once; handlers are idempotent).
  */
 export class Transport {
   readonly stats: TransportStats = { published: 0, consumed: 0, handlerErrors: 0, deadLettered: 0 };
