@@ -1,5 +1,6 @@
 import {
   CONSUMER_GROUPS,
+  DISPATCH_GRACE_MS,
   startOutboxRelay,
   stopOnce,
   type ReviewerKeys,
@@ -22,9 +23,6 @@ export interface ApprovalsServiceDeps extends ServiceDeps {
   /** How often the outbox relay looks without a kick. Default 200 ms. */
   relayPollMs?: number;
 }
-
-/** See the policy service's DISPATCH_GRACE_MS: the same trade, for verdicts of approvals. */
-const DISPATCH_GRACE_MS = 10_000;
 
 /** The consumer group of every approvals instance: instances share the work. */
 export const APPROVALS_GROUP = CONSUMER_GROUPS.approvals.group;

@@ -1,6 +1,7 @@
 import {
   CONSUMER_GROUPS,
   ConfigError,
+  DISPATCH_GRACE_MS,
   startOutboxRelay,
   stopOnce,
   TOPICS,
@@ -15,13 +16,6 @@ import { SCHEMA } from "./store/decisions.js";
 
 /** The consumer group every policy instance joins: instances share the tool calls. */
 export const POLICY_GROUP = CONSUMER_GROUPS.policy.group;
-
-/**
- * How long a decision's outbox rows are left to the instance that wrote them before another instance's
- * relay publishes them: longer than a publish and delete take on a loaded machine, short enough that the
- * verdicts of an instance that crashed mid-dispatch still reach agents within a usual check timeout.
- */
-const DISPATCH_GRACE_MS = 10_000;
 
 /** What the policy service is given. */
 export interface PolicyServiceDeps extends ServiceDeps {

@@ -48,6 +48,14 @@ export interface OutboxRelayOptions {
   onPublished?: (rows: readonly OutboxRow[]) => void;
 }
 
+/**
+ * The `graceMs` for a service whose handlers `dispatch()` what they commit: how long its rows are left to
+ * the instance that wrote them before another instance's relay publishes them. Longer than a publish and
+ * delete take on a loaded machine, short enough that the events of an instance that crashed mid-dispatch
+ * still reach agents within a usual check timeout.
+ */
+export const DISPATCH_GRACE_MS = 10_000;
+
 /** Dispatches that may wait for the broker's confirm before dispatch() makes its caller wait too. */
 const MAX_UNCONFIRMED = 256;
 
