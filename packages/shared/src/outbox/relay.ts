@@ -5,6 +5,7 @@ import type { Logger } from "../lifecycle/logger.js";
 import { DEFAULT_BACKOFF, backoffDelay, delay } from "../lifecycle/backoff.js";
 import type { Queryable, SqlClient } from "../sql/client.js";
 import type { Transport } from "../transport/transport.js";
+import { startDeleteQueue } from "./delete-queue.js";
 import { claimBatchSql, deleteSql, type OutboxRow } from "./store.js";
 
 /** A running outbox relay. */
@@ -59,13 +60,6 @@ export const DISPATCH_GRACE_MS = 10_000;
 /** Dispatches that may wait for the broker's confirm before dispatch() makes its caller wait too. */
 const MAX_UNCONFIRMED = 256;
 
-/**
- * How long a dispatched row's DELETE waits for company: one statement per 25 ms at most instead of one
- * per dispatch, on the database every decision commits to. The row stays in this process's in-flight set
- * meanwhile, and other instances leave it alone for graceMs.
- */
-const DELETE_DELAY_MS = 25;
-
 /** See nextAgeMs in {@link startOutboxRelay}. */
 const STARTUP_AGE_MS = 1000;
 
@@ -103,7 +97,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   // rounds leave them alone.
   const inFlight = new Set<number>();
   const dispatching = new Set<Promise<void>>();
-  const deletes = startDeleteQueue();
+  const deletes = startDeleteQueue({
+    sql,
+    schema,
+    logger: log,
+    batchSize,
+    onGone: (ids) => {
+      for (const id of ids) inFlight.delete(id);
+    },
+    closing: () => closing,
+  });
 
   /**
    * Publish one row. A row the broker will never take (a key too long for RabbitMQ, a topic name Kafka
@@ -150,11 +153,24 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (ofKey) ofKey.push(row);
       else byKey.set(id, [row]);
     }
-    await Promise.all(
+    // Every key's publishes end before this does: a failure must not hand rows back to the rounds while
+    // other keys' publishes of the same dispatch are still on their way (they would go out twice at once).
+    const outcomes = await Promise.allSettled(
       [...byKey.values()].map(async (ofKey) => {
         for (const row of ofKey) await publishRow(row);
       }),
     );
+    const failed = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  /** Tell `onPublished` (metrics); its failure is its own and must not undo a publish. */
+  function published(rows: readonly OutboxRow[]): void {
+    try {
+      options.onPublished?.(rows);
+    } catch (error) {
+      log.error({ err: error }, "onPublished listener failed");
+    }
   }
 
   function round(ageMs: number): Promise<number> {
@@ -163,64 +179,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (rows.length === 0) return 0;
       await publishRows(rows);
       await q.query(deleteSql(schema), [rows.map((row) => row.id)]);
-      options.onPublished?.(rows);
+      published(rows);
       return rows.length;
     });
-  }
-
-  /**
-   * Deletes of dispatched rows, batched: the first waits up to DELETE_DELAY_MS for company, and whatever
-   * was published while one DELETE ran goes in the next. A database that is down delays them (the rows
-   * stay in flight, so this process does not publish them again); a process that dies first leaves them
-   * to be published once more by a poll — same ids.
-   */
-  function startDeleteQueue() {
-    const queued: number[] = [];
-    let running: Promise<void> | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const start = (): void => {
-      clearTimeout(timer);
-      timer = undefined;
-      running ??= run().finally(() => {
-        running = undefined;
-      });
-    };
-    const run = async (): Promise<void> => {
-      let failures = 0;
-      while (queued.length > 0) {
-        const ids = queued.splice(0);
-        try {
-          await sql.query(deleteSql(schema), [ids]);
-          failures = 0;
-          for (const id of ids) inFlight.delete(id);
-        } catch (error) {
-          queued.unshift(...ids);
-          if (closing) {
-            log.warn(
-              { err: error, rows: ids.length },
-              "outbox rows published but not deleted; they may be published again",
-            );
-            for (const id of ids) inFlight.delete(id);
-            queued.length = 0;
-            return;
-          }
-          failures++;
-          await delay(backoffDelay(failures, DEFAULT_BACKOFF));
-        }
-      }
-    };
-    return {
-      add(ids: readonly number[]): void {
-        queued.push(...ids);
-        if (running) return; // its loop takes these next
-        if (closing || queued.length >= batchSize) start();
-        else timer ??= setTimeout(start, DELETE_DELAY_MS);
-      },
-      async settled(): Promise<void> {
-        if (timer) start();
-        while (running) await running;
-      },
-    };
   }
 
   async function dispatchNow(rows: readonly OutboxRow[]): Promise<void> {
@@ -233,7 +194,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       kick();
       return;
     }
-    options.onPublished?.(rows);
+    published(rows);
     deletes.add(rows.map((row) => row.id));
   }
 

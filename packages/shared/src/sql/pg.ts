@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import pg from "pg";
+import { sha256Hex } from "../digest.js";
 import { UnavailableError } from "../errors.js";
 import { backoffDelay, delay } from "../lifecycle/backoff.js";
 import type { Logger } from "../lifecycle/logger.js";
@@ -44,7 +44,7 @@ function statement(text: string, params: readonly unknown[] | undefined): pg.Que
   let name = statementNames.get(text);
   if (name === undefined) {
     if (statementNames.size >= MAX_PREPARED) return { text, values: params as unknown[] };
-    name = `airlock_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
+    name = `airlock_${sha256Hex(text).slice(0, 32)}`;
     statementNames.set(text, name);
   }
   return { name, text, values: params as unknown[] };

@@ -169,13 +169,9 @@ export class Transport {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     if (this.#closing) throw new AirlockError("transport is closed", { code: "closed", retriable: false });
     const stopping = new AbortController();
-    const serial = new KeyedSerial();
     const log = this.#log.child({ group: options.group });
     const deliver = (message: RawMessage): Promise<void> => this.#deliver(message, options, stopping.signal, log);
-    const handle =
-      options.ordered === false
-        ? deliver
-        : (message: RawMessage): Promise<void> => serial.run(message.key, () => deliver(message));
+    const handle = options.ordered === false ? deliver : inKeyOrder(deliver);
     const consumer: RawConsumer = await this.#adapter.consume(
       {
         group: this.physical(options.group),
@@ -287,4 +283,10 @@ function describe(error: unknown): string {
 /** An event type's default topic. */
 export function topicOf(type: EventType): string {
   return EVENT_TYPES[type].topic;
+}
+
+/** `deliver`, one message per key at a time, each key's in the order they came. */
+function inKeyOrder(deliver: (message: RawMessage) => Promise<void>): (message: RawMessage) => Promise<void> {
+  const serial = new KeyedSerial();
+  return (message) => serial.run(message.key, () => deliver(message));
 }

@@ -42,6 +42,14 @@ const outcome = (published: Promise<void>): Promise<string> =>
 /** Let the batcher's promise chains run. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Answer the first `count` requests in order, each once the batcher had a turn to send it. */
+async function answerInOrder(requests: ReadonlyArray<{ answer: () => void }>, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await turn();
+    requests[i]!.answer();
+  }
+}
+
 describe("the Kafka produce batcher", () => {
   it("sends the publishes of one turn together, and what comes while they are in flight together next, in order", async () => {
     const { sender, requests } = manualBroker();
@@ -81,11 +89,8 @@ describe("the Kafka produce batcher", () => {
     const first = batcher.publish(message(0));
     await turn();
     const rest = [1, 2].map((n) => outcome(batcher.publish(message(n))));
-    await turn();
-    requests[0]!.answer();
+    await answerInOrder(requests, 2);
     await first;
-    await turn();
-    requests[1]!.answer();
     expect(await Promise.all(rest)).toEqual(["broker away", "broker away"]);
     expect(requests).toHaveLength(2);
   });
@@ -100,14 +105,9 @@ describe("the Kafka produce batcher", () => {
     const first = batcher.publish(message(0));
     await turn();
     const rest = [1, 2, 3].map((n) => outcome(batcher.publish(message(n))));
-    await turn();
-    requests[0]!.answer();
+    // m0 alone; the batch of three, refused; then each of the three alone, in order.
+    await answerInOrder(requests, 5);
     await first;
-    // The batch of three is refused; then each goes alone, in order.
-    for (let i = 1; i <= 4; i++) {
-      await turn();
-      requests[i]!.answer();
-    }
     expect(await Promise.all(rest)).toEqual(["sent", "too large", "sent"]);
     expect(requests.map((r) => [r.kind, names(r.messages)])).toEqual([
       ["one", ["m0"]],
@@ -126,14 +126,8 @@ describe("the Kafka produce batcher", () => {
     const count = PRODUCE_BATCH_LIMITS.messages + 10;
     const rest = Array.from({ length: count }, (_, i) => batcher.publish(message(i + 1)));
     const big = batcher.publish({ topic: "t", key: "k", value: Buffer.alloc(PRODUCE_BATCH_LIMITS.bytes) });
-    await turn();
-    requests[0]!.answer();
-    await first;
-    for (let i = 1; i <= 3; i++) {
-      await turn();
-      requests[i]!.answer();
-    }
-    await Promise.all([...rest, big]);
+    await answerInOrder(requests, 4);
+    await Promise.all([first, ...rest, big]);
     expect(requests.map((r) => r.messages.length)).toEqual([1, PRODUCE_BATCH_LIMITS.messages, 10, 1]);
   });
 });

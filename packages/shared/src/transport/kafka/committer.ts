@@ -5,21 +5,23 @@ import type { Generation } from "./incarnation.js";
  * How long a finished message's position waits before it is committed. Committing each at once cost an
  * OffsetCommit request per message per consumer group — the most frequent request of a busy process
  * (bench/e2e on Kafka: more than Fetch and Produce together), each a socket write on the critical path of
- * whatever the event loop does next. A position committed later only means that a member crashing meanwhile
- * has those messages read again by the next owner, which every handler already copes with (at least once).
- * Kafka's own clients wait 5 s by default.
+ * whatever the event loop does next. A position committed later only means that the messages finished in
+ * the last COMMIT_DELAY_MS are read again by the partition's next owner when this member crashes or loses
+ * the partition in a rebalance — which every handler copes with already (at least once). Kafka's own
+ * clients wait 5 s by default.
  */
 export const COMMIT_DELAY_MS = 100;
 
 /**
- * Commits a member's positions: at most one OffsetCommit request per COMMIT_DELAY_MS and one at a time, and
- * whatever moves meanwhile goes in the next, so a stream of finished messages costs a few requests, not one
- * each. Closing flushes at once.
+ * Commits a member's positions: one OffsetCommit request at a time, at most one per COMMIT_DELAY_MS, each
+ * carrying everything that finished since the last, so a stream of finished messages costs ten requests a
+ * second, not one each. Closing flushes at once.
  */
 export class Committer {
   readonly #current: () => Generation | undefined;
   readonly #log: Logger;
   #running: Promise<void> | undefined;
+  /** A message finished while a request was on the wire: commit again, a delay after it. */
   #again = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -29,7 +31,7 @@ export class Committer {
     this.#log = log;
   }
 
-  /** Commit soon: after COMMIT_DELAY_MS, or right after the request on the wire. */
+  /** Commit soon: COMMIT_DELAY_MS from now, or from the end of the request on the wire. */
   schedule(): void {
     if (this.#running) {
       this.#again = true;
@@ -37,40 +39,36 @@ export class Committer {
     }
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
-      this.#start();
+      this.#running = this.#commit().finally(() => {
+        this.#running = undefined;
+        if (!this.#again) return;
+        this.#again = false;
+        this.schedule();
+      });
     }, COMMIT_DELAY_MS);
   }
 
   /** Commit everything that moved, now, after any request on the wire. Never rejects. */
   async flush(): Promise<void> {
+    while (this.#running) await this.#running;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    while (this.#running) await this.#running;
+    this.#again = false;
     await this.#commit();
   }
 
-  #start(): void {
-    this.#running = this.#commit().finally(() => {
-      this.#running = undefined;
-      if (this.#again) this.schedule();
-    });
-  }
-
+  /** One request with every position that moved. */
   async #commit(): Promise<void> {
-    do {
-      this.#again = false;
-      const generation = this.#current();
-      if (!generation || generation.incarnation.dead) return;
-      const positions = generation.book.uncommitted();
-      if (positions.length === 0) return;
-      try {
-        await generation.incarnation.consumer.commitOffsets(positions);
-        generation.book.committed(positions);
-      } catch (error) {
-        // Left uncommitted: read again by whoever owns the partition next. The next finished message tries again.
-        this.#log.warn({ err: error, positions }, "committing offsets failed");
-        return;
-      }
-    } while (this.#again);
+    const generation = this.#current();
+    if (!generation || generation.incarnation.dead) return;
+    const positions = generation.book.uncommitted();
+    if (positions.length === 0) return;
+    try {
+      await generation.incarnation.consumer.commitOffsets(positions);
+      generation.book.committed(positions);
+    } catch (error) {
+      // Left uncommitted: read again by whoever owns the partition next. The next finished message tries again.
+      this.#log.warn({ err: error, positions }, "committing offsets failed");
+    }
   }
 }

@@ -20,6 +20,8 @@ export class IdempotentProducer {
   // A replacement connects on its first publish; one that fails to connects again on the next.
   #mustConnect = false;
   #connecting: Promise<void> | undefined;
+  // After disconnect(), a publish still queued must not connect a replacement nobody would close.
+  #closed = false;
 
   constructor(kafka: Kafka, log: Logger) {
     this.#kafka = kafka;
@@ -32,33 +34,34 @@ export class IdempotentProducer {
   }
 
   disconnect(): Promise<void> {
+    this.#closed = true;
     return this.#producer.disconnect();
   }
 
   /** One request with one message; acks -1: the leader answers once every in-sync replica has it. */
-  send({ topic, key, value }: ProduceMessage): Promise<void> {
-    return this.#run(`publishing to ${topic}`, async (producer) => {
-      await producer.send({ topic, acks: -1, messages: [{ key, value }] });
-    });
+  send(message: ProduceMessage): Promise<void> {
+    return this.#produce(`publishing to ${message.topic}`, [message]);
   }
 
   /** One request with these messages, grouped by topic in their order; acks -1. */
   sendBatch(messages: readonly ProduceMessage[]): Promise<void> {
+    const topics = [...new Set(messages.map((message) => message.topic))];
+    return this.#produce(`publishing ${messages.length} messages to ${topics.join(", ")}`, messages);
+  }
+
+  #produce(what: string, messages: readonly ProduceMessage[]): Promise<void> {
     const byTopic = new Map<string, Array<{ key: string; value: Buffer }>>();
     for (const { topic, key, value } of messages) {
       const ofTopic = byTopic.get(topic);
       if (ofTopic) ofTopic.push({ key, value });
       else byTopic.set(topic, [{ key, value }]);
     }
-    return this.#run(
-      `publishing ${messages.length} messages to ${[...byTopic.keys()].join(", ")}`,
-      async (producer) => {
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, ofTopic]) => ({ topic, messages: ofTopic })),
-        });
-      },
-    );
+    return this.#run(what, async (producer) => {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, ofTopic]) => ({ topic, messages: ofTopic })),
+      });
+    });
   }
 
   async #run(what: string, send: (producer: Producer) => Promise<void>): Promise<void> {
@@ -81,6 +84,7 @@ export class IdempotentProducer {
 
   async #connectReplacement(): Promise<void> {
     if (!this.#mustConnect) return;
+    if (this.#closed) throw new UnavailableError("the kafka producer is closed");
     this.#connecting ??= this.#producer
       .connect()
       .then(() => {
