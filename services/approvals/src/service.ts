@@ -48,11 +48,10 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
   // After COMMIT: publish what the transaction enqueued now, not at the relay's next round. The
   // approvals_open gauge is set by the sweeper from the database, the count every instance agrees on.
   const committed = async (effects: Effects): Promise<void> => {
-    const sent = relay.dispatch(effects.outbox);
     for (const resolved of effects.resolved) {
       deps.metrics.verdictLatency.labels(resolved.decided_by).observe(resolved.latency_seconds);
     }
-    await sent;
+    await relay.dispatch(effects.outbox);
   };
 
   const ctx: HandlerContext = {

@@ -12,7 +12,7 @@ export interface SweeperOptions {
   now: () => Date;
   /** How often to look for expired requests. */
   intervalMs: number;
-  /** Told after each committed batch (kick the outbox relay, record latencies). */
+  /** Told after each committed batch that resolved requests (dispatch its outbox rows, record latencies). */
   onCommitted: (effects: Effects) => Promise<void>;
 }
 
@@ -40,11 +40,10 @@ export function startSweeper(options: SweeperOptions): Sweeper {
   let stopped: Promise<void> | undefined;
 
   async function batch(): Promise<number> {
-    const resolved: Resolved[] = [];
-    const outbox: OutboxRow[] = [];
-    const count = await options.sql.transaction(async (tx) => {
-      resolved.length = 0;
-      outbox.length = 0;
+    // Collected inside the callback, so a retried transaction starts from nothing.
+    const { count, resolved, outbox } = await options.sql.transaction(async (tx) => {
+      const resolved: Resolved[] = [];
+      const outbox: OutboxRow[] = [];
       const now = options.now();
       const rows = await claimExpired(tx, now, BATCH);
       for (const row of rows) {
@@ -58,7 +57,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
           "approval request expired",
         );
       }
-      return rows.length;
+      return { count: rows.length, resolved, outbox };
     });
     if (resolved.length > 0) await options.onCommitted({ outbox, resolved });
     return count;

@@ -11,7 +11,8 @@ import {
   type SqlClient,
 } from "@airlock/shared";
 import { prepareEntry, type ChainHead, type PreparedEntry } from "./core/entry.js";
-import { ChainAppender, type ChainAppend } from "./store/append.js";
+import { ChainAppender } from "./chain-appender.js";
+import type { ChainAppend } from "./store/append.js";
 
 /** Options of {@link AppendBatcher}. */
 export interface BatcherOptions {

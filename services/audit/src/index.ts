@@ -15,7 +15,8 @@ export type { ChainOf } from "./handlers/record-event.js";
 
 /** The audit service's migrations folder (schema `audit`). */
 export const MIGRATIONS = new URL("../migrations/", import.meta.url);
-export { appendEvents, appendEntries, ChainAppender } from "./store/append.js";
+export { appendEvents, appendEntries } from "./store/append.js";
+export { ChainAppender } from "./chain-appender.js";
 export { prepareEntry } from "./core/entry.js";
 export type { PreparedEntry } from "./core/entry.js";
 export type { ChainAppend } from "./store/append.js";

@@ -25,7 +25,7 @@ export interface AuditServiceDeps extends ServiceDeps {
   chainOf?: ChainOf;
   /**
    * Batching of appends: at most `maxSize` events per transaction; the first waits at most `maxDelayMs`
-   * for company. Default 256 and {@link DEFAULT_APPEND_DELAY_MS}.
+   * for company. Default 256 and 10 ms (DEFAULT_APPEND_DELAY_MS says why so short).
    */
   batch?: { maxSize?: number; maxDelayMs?: number };
 }
@@ -37,7 +37,7 @@ export interface AuditServiceDeps extends ServiceDeps {
  * BENCHMARKS.md, e2e). A short wait folds them into one commit. Under load batches fill before it runs
  * out, and nothing on a call's path waits for the audit log.
  */
-export const DEFAULT_APPEND_DELAY_MS = 10;
+const DEFAULT_APPEND_DELAY_MS = 10;
 
 /** A running audit service, with what tests and the runner may want to know. */
 export interface RunningAuditService extends RunningService {

@@ -102,6 +102,18 @@ describe("handleToolCallRequested", () => {
     expect(await findDecision(sql, "c-run-2")).toMatchObject({ run_calls: 3, action: "deny" });
   });
 
+  it("stores no run count for a call a count did not decide (a policy without max_tool_calls)", async () => {
+    const uncounted = policyOf(withRules(""));
+    const handled = await handleToolCallRequested(
+      { sql, policy: () => uncounted },
+      requested(call({ call_id: "c-uncounted", run_id: "r-uncounted" })),
+    );
+    expect(handled.status).toBe("decided");
+    // The run is still counted; the decision just does not claim a count decided it.
+    expect(await runCalls(sql, "r-uncounted")).toBe(1);
+    expect(await findDecision(sql, "c-uncounted")).toMatchObject({ run_calls: null, action: "allow" });
+  });
+
   it("refuses a call whose action_digest is not its own, as a poison message, and records nothing", async () => {
     const forged = requested({ ...call({ call_id: "c-forged", run_id: "r-forged" }), action_digest: "a".repeat(64) });
     const error = await handleToolCallRequested(deps(), forged).catch((e: unknown) => e);

@@ -74,9 +74,7 @@ class BrokerAgentClient implements AgentClient {
 
   async check(call: ToolCall, options: CheckOptions = {}): Promise<Verdict> {
     const data = requestData(this.agent, this.runId, call);
-    const giveUp = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, giveUp.signal]) : giveUp.signal;
-    const waiting = this.waiter.wait(data.call_id, timeoutMs(options), signal);
+    const waiting = this.waiter.wait(data.call_id, timeoutMs(options), options.signal);
     try {
       await this.transport.publish(
         createEvent({
@@ -88,7 +86,7 @@ class BrokerAgentClient implements AgentClient {
       );
     } catch (error) {
       // A broker that will not take the call: nothing can allow it, so deny now rather than throw.
-      giveUp.abort();
+      this.waiter.forget(data.call_id);
       await waiting;
       return unreachable(data, error);
     }

@@ -1,4 +1,5 @@
 import { newId, type EventData } from "@airlock/shared";
+import { AirlockApiError } from "../reviewer/api.js";
 import { requestData, timeoutMs, type CheckOptions, type ToolCall } from "./call.js";
 import type { AgentClient } from "./client.js";
 import { failClosed, unreachable, verdictFromEvent, type Verdict } from "./verdict.js";
@@ -25,6 +26,7 @@ const LONG_POLL_MS = 25_000;
 /**
  * An agent client over the HTTP API, for agents that don't speak the broker: `POST /v1/tool-calls?wait=`
  * submits and waits; if the verdict takes longer (an escalation), `GET /v1/tool-calls/:id?wait=` long-polls.
+ * A check Airlock refuses as malformed (4xx) throws an {@link AirlockApiError}; anything else denies.
  */
 export function connectHttp(options: HttpClientOptions): Promise<AgentClient> {
   return Promise.resolve(
@@ -35,17 +37,6 @@ export function connectHttp(options: HttpClientOptions): Promise<AgentClient> {
       options.fetch ?? fetch,
     ),
   );
-}
-
-/** Airlock's HTTP API answered with an error status. */
-export class AirlockHttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(`Airlock answered ${status}: ${message}`);
-    this.name = "AirlockHttpError";
-  }
 }
 
 class HttpAgentClient implements AgentClient {
@@ -60,6 +51,8 @@ class HttpAgentClient implements AgentClient {
     const data = requestData(this.agent, this.runId, call);
     const deadline = Date.now() + timeoutMs(options);
     const remaining = (): number => Math.max(0, Math.min(LONG_POLL_MS, deadline - Date.now()));
+    // Set when Airlock could not be reached; an abort fails the request too, but that is the caller's doing.
+    let failure: { error: unknown } | undefined;
     try {
       let response = await this.request<CallResponse>(`/v1/tool-calls?wait=${remaining()}ms`, {
         method: "POST",
@@ -78,13 +71,12 @@ class HttpAgentClient implements AgentClient {
     } catch (error) {
       // A request Airlock refused as malformed is the caller's bug: say so. A server that is down, or
       // answers 5xx, is "nothing answers": deny.
-      if (error instanceof AirlockHttpError && error.status < 500) throw error;
-      if (!options.signal?.aborted) {
-        await this.cancel(data.call_id);
-        return unreachable(data, error);
-      }
+      if (error instanceof AirlockApiError && error.status < 500) throw error;
+      if (!options.signal?.aborted) failure = { error };
     }
+    // No verdict: withdraw the call, so it is not approved after this client has denied it.
     await this.cancel(data.call_id);
+    if (failure) return unreachable(data, failure.error);
     return failClosed(data, options.signal?.aborted === true, timeoutMs(options));
   }
 
@@ -105,7 +97,11 @@ class HttpAgentClient implements AgentClient {
     });
     const body = (await response.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
     if (!response.ok && response.status !== 202) {
-      throw new AirlockHttpError(response.status, body.error?.message ?? response.statusText);
+      throw new AirlockApiError(
+        response.status,
+        body.error?.code ?? "http_error",
+        `Airlock answered ${response.status}: ${body.error?.message ?? response.statusText}`,
+      );
     }
     return body;
   }

@@ -1,7 +1,8 @@
 import type { AirlockEvent } from "@airlock/shared";
 
 interface Waiting {
-  resolve: (event: AirlockEvent<"airlock.verdict.final">) => void;
+  /** Ends the wait: with the verdict, or with undefined when it is given up. */
+  resolve: (event: AirlockEvent<"airlock.verdict.final"> | undefined) => void;
 }
 
 /**
@@ -55,6 +56,14 @@ export class VerdictWaiter {
       this.#waiting.set(callId, { resolve: finish });
       if (signal?.aborted) finish(undefined);
     });
+  }
+
+  /**
+   * Stop waiting for a call: its `wait` resolves with undefined now (unless its verdict came already).
+   * For a call that will get no verdict, such as one whose publish failed, without an AbortSignal per call.
+   */
+  forget(callId: string): void {
+    this.#waiting.get(callId)?.resolve(undefined);
   }
 
   /** Calls still waiting. */

@@ -1,3 +1,5 @@
+import { canonicalize } from "@airlock/shared";
+
 /** A top-level member that is neither a string nor null: it can equal no column. */
 export const NOT_A_STRING: unique symbol = Symbol("not a string");
 
@@ -16,11 +18,11 @@ export interface EnvelopeFields {
  * it and free of lone surrogates — and pick out `id`, `type` and `subject` on the way.
  *
  * Returns undefined when the text is not such an object, or when the check cannot tell (nesting too deep
- * for the stack): the caller then asks the reference — `canonicalize(JSON.parse(text)) === text` — which
- * also says whether the text is JSON at all. So this needs to be sound only where it answers: whatever
- * it accepts, the reference accepts with the same fields (property-tested). It exists because the verifier
- * reads every entry of the log, and parsing then re-canonicalising each cost more than everything else
- * it does per entry put together.
+ * for the stack): the caller then asks the reference, {@link referenceReadEvent} —
+ * `canonicalize(JSON.parse(text)) === text` — which also says whether the text is JSON at all. So this
+ * needs to be sound only where it answers: whatever it accepts, the reference accepts with the same
+ * fields (property-tested). It exists because the verifier reads every entry of the log, and parsing
+ * then re-canonicalising each cost more than everything else it does per entry put together.
  */
 export function readCanonicalEvent(text: string): EnvelopeFields | undefined {
   const scan = new Scan(text);
@@ -30,6 +32,38 @@ export function readCanonicalEvent(text: string): EnvelopeFields | undefined {
     if (error === REJECT || error instanceof RangeError) return undefined;
     throw error;
   }
+}
+
+/** Why {@link referenceReadEvent} refused a text: it is not JSON, or not written as RFC 8785 writes it. */
+export interface ReferenceRefusal {
+  refused: "not JSON" | "not canonical";
+}
+
+/**
+ * The definition {@link readCanonicalEvent} is a shortcut for, asked when that reader does not answer:
+ * the text must parse, and canonicalising what it parses to must give the text back; then these are its
+ * members. A canonical text that is not an object (`1`, `[]`, `null`) has none, so every field is undefined.
+ */
+export function referenceReadEvent(text: string): EnvelopeFields | ReferenceRefusal {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { refused: "not JSON" };
+  }
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalize(parsed);
+  } catch {
+    canonical = undefined;
+  }
+  if (canonical !== text) return { refused: "not canonical" };
+  const envelope = (parsed ?? {}) as { id?: unknown; type?: unknown; subject?: unknown };
+  return { id: member(envelope.id), type: member(envelope.type), subject: member(envelope.subject) };
+}
+
+function member(value: unknown): EnvelopeFields["id"] {
+  return value === undefined || value === null || typeof value === "string" ? value : NOT_A_STRING;
 }
 
 // One preallocated error, thrown and caught by identity: a rejection costs no stack trace.

@@ -1,5 +1,5 @@
-import { MerkleFrontier, ZERO_HASH, canonicalize, chainHash, leafHash, sameHash } from "@airlock/shared";
-import { NOT_A_STRING, readCanonicalEvent, type EnvelopeFields } from "./canonical-text.js";
+import { MerkleFrontier, ZERO_HASH, chainHash, leafHash, sameHash } from "@airlock/shared";
+import { readCanonicalEvent, referenceReadEvent } from "./canonical-text.js";
 
 /** One row of `audit.log` as the verifier reads it. */
 export interface StoredEntry {
@@ -59,8 +59,14 @@ export class ChainVerifier {
 
 /** What is wrong with an entry on its own, ignoring where it sits in the chain. */
 export function entryFault(entry: StoredEntry): EntryFault | undefined {
-  const fields = readCanonicalEvent(entry.event) ?? referenceRead(entry.event);
-  if ("fault" in fields) return fields;
+  const fields = readCanonicalEvent(entry.event) ?? referenceReadEvent(entry.event);
+  if ("refused" in fields) {
+    const detail =
+      fields.refused === "not JSON"
+        ? "the stored event is not JSON"
+        : "the stored event is not RFC 8785 canonical JSON";
+    return { fault: "content", detail };
+  }
   if (fields.id !== entry.event_id) return { fault: "content", detail: "event_id does not match the event's id" };
   if (fields.type !== entry.type) return { fault: "content", detail: "type does not match the event's type" };
   if ((fields.subject ?? null) !== entry.subject) {
@@ -73,30 +79,4 @@ export function entryFault(entry: StoredEntry): EntryFault | undefined {
     return { fault: "hash", detail: "hash is not SHA-256(prev_hash ‖ leaf_hash)" };
   }
   return undefined;
-}
-
-/**
- * The definition the one-pass reader is a shortcut for, asked when that reader does not accept the text:
- * the text must parse, and canonicalising what it parses to must give the text back.
- */
-function referenceRead(text: string): EnvelopeFields | EntryFault {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { fault: "content", detail: "the stored event is not JSON" };
-  }
-  let canonical: string | undefined;
-  try {
-    canonical = canonicalize(parsed);
-  } catch {
-    canonical = undefined;
-  }
-  if (canonical !== text) return { fault: "content", detail: "the stored event is not RFC 8785 canonical JSON" };
-  const envelope = (parsed ?? {}) as { id?: unknown; type?: unknown; subject?: unknown };
-  return { id: member(envelope.id), type: member(envelope.type), subject: member(envelope.subject) };
-}
-
-function member(value: unknown): EnvelopeFields["id"] {
-  return value === undefined || value === null || typeof value === "string" ? value : NOT_A_STRING;
 }

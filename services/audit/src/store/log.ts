@@ -98,10 +98,7 @@ export async function insertEntriesIfHead(
 ): Promise<boolean> {
   if (rows.length === 0 || expected.nextSeq === 0) return false;
   const { rowCount } = await q.query(
-    `insert into audit.log (chain, seq, event_id, type, subject, event, leaf_hash, prev_hash, hash)
-    select $1, u.seq, u.event_id, u.type, u.subject, u.event, decode(u.leaf, 'hex'), decode(u.prev, 'hex'), decode(u.hash, 'hex')
-    from unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-      as u(seq, event_id, type, subject, event, leaf, prev, hash)
+    `${insertEntriesSql("audit.log")}
     where (select true from pg_advisory_xact_lock($12, hashtext($1)))
       and (select seq = $10 and hash = decode($11, 'hex') from audit.log where chain = $1 order by seq desc limit 1)`,
     [...insertEntriesParams(chain, rows), expected.nextSeq - 1, expected.hash.toString("hex"), CHAIN_LOCK],
@@ -161,7 +158,7 @@ async function seqPage<R extends { seq: number }>(
   return rows;
 }
 
-/** Up to `limit` entries after `afterSeq` (-1: from the start), in seq order: keyset pagination. */
+/** Up to `limit` entries after `afterSeq` (-1: from the start), in seq order: a seq-range page (see seqPage). */
 export async function readEntries(
   q: Queryable,
   chain: string,

@@ -6,6 +6,16 @@ import type { ToolCall } from "../core/types.js";
 export const SCHEMA = "policy";
 
 /**
+ * Count the call a `claimed` CTE returned for its run: an atomic upsert returning the run's count, this
+ * call included, or no row when nothing was claimed. Both claiming statements below use it, so the two
+ * paths count a run the same way.
+ */
+const COUNT_CLAIMED_CALL = `insert into policy.run_counters as c (run_id, calls)
+     select run_id, 1 from claimed
+     on conflict (run_id) do update set calls = c.calls + 1, last_call_at = now()
+     returning c.calls`;
+
+/**
  * Claim a call for deciding and count it for its run, inside the deciding transaction, in one statement.
  * Returns the run's call count, this call included, or undefined when the call was decided already (a
  * redelivery): then nothing else may happen. A second instance deciding the same call at the same moment
@@ -20,10 +30,7 @@ export async function claimAndCountCall(tx: Queryable, call: ToolCall, eventId: 
        on conflict (call_id) do nothing
        returning run_id
      )
-     insert into policy.run_counters as c (run_id, calls)
-     select run_id, 1 from claimed
-     on conflict (run_id) do update set calls = c.calls + 1, last_call_at = now()
-     returning c.calls`,
+     ${COUNT_CLAIMED_CALL}`,
     [call.call_id, eventId, call.run_id, call.agent_id],
   );
   const calls = rows[0]?.calls;
@@ -51,10 +58,7 @@ export async function recordDecidedCall(
        on conflict (call_id) do nothing
        returning run_id
      ), counted as (
-       insert into policy.run_counters as c (run_id, calls)
-       select run_id, 1 from claimed
-       on conflict (run_id) do update set calls = c.calls + 1, last_call_at = now()
-       returning c.calls
+       ${COUNT_CLAIMED_CALL}
      ), queued as (
        insert into policy.outbox (topic, key, event)
        select * from unnest($11::text[], $12::text[], $13::jsonb[])
@@ -118,23 +122,26 @@ export interface StoredDecision {
   rule: string | null;
   policy_name: string;
   policy_version: string;
-  run_calls: number;
+  /** The run's count that decided the call; null when no count did (a policy without max_tool_calls). */
+  run_calls: number | null;
   decided_event_id: string;
   /** The data of the `airlock.policy.decided` it caused. */
   decision: Record<string, unknown>;
   decided_at: Date;
 }
 
-/** The decision of one call, or undefined when it has not been decided (what GET /v1/tool-calls/:id reads). */
+/** The decision of one call, or undefined when it has not been decided. */
 export async function findDecision(db: Queryable, callId: string): Promise<StoredDecision | undefined> {
-  const { rows } = await db.query<StoredDecision & { run_calls: string | number }>(
+  const { rows } = await db.query<Omit<StoredDecision, "run_calls"> & { run_calls: string | number | null }>(
     `select call_id, event_id, run_id, agent_id, action, rule, policy_name, policy_version, run_calls,
             decided_event_id, decision, decided_at
        from policy.decisions where call_id = $1`,
     [callId],
   );
   const row = rows[0];
-  return row === undefined ? undefined : { ...row, run_calls: Number(row.run_calls) };
+  if (row === undefined) return undefined;
+  // Keep a stored NULL as null: Number(null) would claim a count of 0 that never decided the call.
+  return { ...row, run_calls: row.run_calls === null ? null : Number(row.run_calls) };
 }
 
 /** How many calls a run has made so far (0 for a run never seen). */
