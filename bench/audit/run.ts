@@ -21,7 +21,7 @@ import {
 import { createTestDatabase } from "@airlock/shared/testing";
 import { MIGRATIONS, inclusionProof, signerFromKey, verify, writeCheckpoint } from "@airlock/audit";
 import type { BenchResult } from "../lib/result.js";
-import { since, summarize } from "../lib/stats.js";
+import { since, summarize, timed } from "../lib/stats.js";
 import { appendChained, insertPlain, insertPlainStatement, insertSerialised, plainTwinSql } from "./rows.js";
 
 /** Options of the audit benchmark. */
@@ -54,28 +54,24 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
     await migrate(db.sql, { schema: "audit", directory: MIGRATIONS });
     await db.sql.exec(plainTwinSql);
 
-    const chainStart = process.hrtime.bigint();
-    await appendChained(db.sql, events, batch);
-    const chainMs = since(chainStart);
+    const chainMs = await timed(() => appendChained(db.sql, events, batch));
 
     // The same rows, hashes and all, copied out of the log: the strict baseline does only the INSERTs.
     const rows = await readRows(db.sql);
-    const plainStart = process.hrtime.bigint();
-    for (let i = 0; i < count; i += batch) await insertPlain(db.sql, "audit.plain", rows.slice(i, i + batch));
-    const plainMs = since(plainStart);
+    const plainMs = await timed(async () => {
+      for (let i = 0; i < count; i += batch) await insertPlain(db.sql, "audit.plain", rows.slice(i, i + batch));
+    });
     // The same INSERTs without BEGIN/COMMIT: what the chain's one-statement fast path is up against.
-    const statementStart = process.hrtime.bigint();
-    for (let i = 0; i < count; i += batch)
-      await insertPlainStatement(db.sql, "audit.plain_statement", rows.slice(i, i + batch));
-    const statementMs = since(statementStart);
+    const statementMs = await timed(async () => {
+      for (let i = 0; i < count; i += batch)
+        await insertPlainStatement(db.sql, "audit.plain_statement", rows.slice(i, i + batch));
+    });
     // What storing the events costs an application without the chain: serialise each, INSERT the batch.
-    const storeStart = process.hrtime.bigint();
-    await insertSerialised(db.sql, "audit.plain_serialised", events, rows, batch);
-    const storeMs = since(storeStart);
+    const storeMs = await timed(() => insertSerialised(db.sql, "audit.plain_serialised", events, rows, batch));
     // …and with the JSON.stringify an ordinary event table would use instead of canonical JSON.
-    const stringifyStart = process.hrtime.bigint();
-    await insertSerialised(db.sql, "audit.plain_stringified", events, rows, batch, (event) => JSON.stringify(event));
-    const stringifyMs = since(stringifyStart);
+    const stringifyMs = await timed(() =>
+      insertSerialised(db.sql, "audit.plain_stringified", events, rows, batch, (event) => JSON.stringify(event)),
+    );
 
     const checkpointStart = process.hrtime.bigint();
     const checkpoint = await writeCheckpoint(db.sql, { chain: "main", signer, now: new Date() });
@@ -88,13 +84,9 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
       throw new Error(`verification failed: ${JSON.stringify(report)}`);
 
     // What no verifier can avoid, each measured alone (best of three): reading every row, and the SHA-256 work.
-    const readMs = await bestOf(3, async () => {
-      const start = process.hrtime.bigint();
-      await readRows(db.sql);
-      return since(start);
-    });
+    const readMs = await bestOf(3, () => timed(() => readRows(db.sql)));
     const texts = rows.map((row) => row.text);
-    const hashMs = await bestOf(3, () => Promise.resolve(hashWorkMs(texts)));
+    const hashMs = await bestOf(3, () => hashWorkMs(texts));
 
     const dbProofs: number[] = [];
     let dbProofBytes = 0;
@@ -226,7 +218,7 @@ function toolCall(i: number): AirlockEvent {
 }
 
 /** The shortest of `times` measurements, in ms. */
-async function bestOf(times: number, measure: () => Promise<number>): Promise<number> {
+async function bestOf(times: number, measure: () => number | Promise<number>): Promise<number> {
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < times; i++) best = Math.min(best, await measure());
   return best;

@@ -1,10 +1,10 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { connectBroker } from "@airlock/client";
-import { runAirlock } from "@airlock/cli/runtime";
+import { connectBroker, type AgentClient } from "@airlock/client";
+import { runAirlock, type RunningAirlock } from "@airlock/cli/runtime";
 import { loadConfig, newId, silentLogger } from "@airlock/shared";
-import { createTestDatabase } from "@airlock/shared/testing";
+import { createTestDatabase, type TestDatabase } from "@airlock/shared/testing";
 import type { BenchResult } from "../lib/result.js";
 import { summarize, timeBurst, timeSequential } from "../lib/stats.js";
 import { openEcho } from "../transport/echo.js";
@@ -41,45 +41,59 @@ interface Deployment {
  */
 async function deploy(name: string, broker: string, policyAlone: boolean): Promise<Deployment> {
   const dir = await mkdtemp(path.join(tmpdir(), "airlock-bench-"));
-  const policyPath = path.join(dir, "policy.yaml");
-  await writeFile(policyPath, POLICY);
-  await writeFile(path.join(dir, "reviewers.yaml"), "{}\n");
-  const db = name === "memory" ? undefined : await createTestDatabase();
-  const namespace = `bench${newId()
-    .slice(0, 8)
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, "")}`;
-  const config = loadConfig({
-    AIRLOCK_BROKER: name === "memory" ? `memory://${namespace}` : broker,
-    DATABASE_URL: db?.url ?? "pglite://memory",
-    AIRLOCK_NAMESPACE: namespace,
-    AIRLOCK_DATA_DIR: dir,
-    AIRLOCK_POLICY: policyPath,
-    AIRLOCK_REVIEWERS: path.join(dir, "reviewers.yaml"),
-    AIRLOCK_HTTP_PORT: "0",
-    LOG_LEVEL: "silent",
-  });
-  const running = await runAirlock({ config, logger: silentLogger(), ...(policyAlone ? { only: "policy" } : {}) });
-  const agent = await connectBroker({ agent: "bench-agent", broker: config.AIRLOCK_BROKER, namespace });
-  const call = async (i: number): Promise<void> => {
-    const verdict = await agent.check(
-      { tool: i % 2 === 0 ? "search_documents" : "delete_database", args: { i } },
-      { timeout: 30_000 },
-    );
-    if (verdict.decided_by !== "policy") throw new Error(`call ${i}: ${verdict.reason}`);
-  };
+  let db: TestDatabase | undefined;
+  let running: RunningAirlock | undefined;
+  let agent: AgentClient | undefined;
   const close = async (): Promise<void> => {
-    await agent.close();
-    await running.stop();
-    await db?.drop();
+    // Whatever stopping throws, the database and the directory still go.
+    try {
+      await agent?.close();
+      await running?.stop();
+    } finally {
+      try {
+        await db?.drop();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
   };
   try {
+    const policyPath = path.join(dir, "policy.yaml");
+    await writeFile(policyPath, POLICY);
+    await writeFile(path.join(dir, "reviewers.yaml"), "{}\n");
+    db = name === "memory" ? undefined : await createTestDatabase();
+    const namespace = `bench${newId()
+      .slice(0, 8)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "")}`;
+    const config = loadConfig({
+      AIRLOCK_BROKER: name === "memory" ? `memory://${namespace}` : broker,
+      DATABASE_URL: db?.url ?? "pglite://memory",
+      AIRLOCK_NAMESPACE: namespace,
+      AIRLOCK_DATA_DIR: dir,
+      AIRLOCK_POLICY: policyPath,
+      AIRLOCK_REVIEWERS: path.join(dir, "reviewers.yaml"),
+      AIRLOCK_HTTP_PORT: "0",
+      // The policy service alone listens on its own port, not AIRLOCK_HTTP_PORT.
+      AIRLOCK_POLICY_PORT: "0",
+      LOG_LEVEL: "silent",
+    });
+    running = await runAirlock({ config, logger: silentLogger(), ...(policyAlone ? { only: "policy" } : {}) });
+    const connected = await connectBroker({ agent: "bench-agent", broker: config.AIRLOCK_BROKER, namespace });
+    agent = connected;
+    const call = async (i: number): Promise<void> => {
+      const verdict = await connected.check(
+        { tool: i % 2 === 0 ? "search_documents" : "delete_database", args: { i } },
+        { timeout: 30_000 },
+      );
+      if (verdict.decided_by !== "policy") throw new Error(`call ${i}: ${verdict.reason}`);
+    };
     for (let i = 0; i < 50; i++) await call(-1 - i);
+    return { call, close };
   } catch (error) {
     await close();
     throw error;
   }
-  return { call, close };
 }
 
 /**
@@ -98,10 +112,13 @@ async function measure(
     try {
       const echoes: number[] = [];
       const calls: number[] = [];
-      const perRound = Math.ceil(options.calls / ROUNDS);
+      // Exactly options.calls in all: the first (calls % ROUNDS) rounds take one more.
+      let first = 0;
       for (let round = 0; round < ROUNDS; round++) {
-        echoes.push(...(await timeSequential(echo.roundTrip, perRound, round * perRound)));
-        calls.push(...(await timeSequential(airlock.call, perRound, round * perRound)));
+        const count = Math.floor(options.calls / ROUNDS) + (round < options.calls % ROUNDS ? 1 : 0);
+        echoes.push(...(await timeSequential(echo.roundTrip, count, first)));
+        calls.push(...(await timeSequential(airlock.call, count, first)));
+        first += count;
       }
       const echoPerS = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
       const callsPerS = await timeBurst(airlock.call, options.burst, 1_000_000);

@@ -31,6 +31,13 @@ export function since(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** Milliseconds `fn` takes, awaited. */
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return since(start);
+}
+
 /** Time `count` calls of `once` made one after another (the nth gets `first + n`); latencies in ms. */
 export async function timeSequential(once: (n: number) => Promise<void>, count: number, first = 0): Promise<number[]> {
   const latencies: number[] = [];

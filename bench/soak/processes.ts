@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@airlock/shared/testing";
 
 /** The services `airlock start --only` runs, in the order a deployment starts them (the audit log first). */
 export const SERVICES = ["audit", "policy", "approvals", "gateway"] as const;
@@ -17,20 +17,6 @@ const PORT_VARIABLE: Record<ServiceName, string> = {
   approvals: "AIRLOCK_APPROVALS_PORT",
   gateway: "AIRLOCK_HTTP_PORT",
 };
-
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /** The repository root: found by walking up, so this works from bench/soak and from bench/dist/soak alike. */
 export function repoRoot(): string {

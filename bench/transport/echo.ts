@@ -52,6 +52,12 @@ export async function openEcho(url: string): Promise<Echo> {
   });
   await transport.start();
   const waiting = new Map<string, () => void>();
+  const roundTrip = async (n: number): Promise<void> => {
+    const done = new Promise<void>((resolve) => waiting.set(String(n), resolve));
+    await transport.publish(request(n));
+    await done;
+    waiting.delete(String(n));
+  };
   try {
     await transport.subscribe({
       group: "echo",
@@ -86,23 +92,17 @@ export async function openEcho(url: string): Promise<Echo> {
         return Promise.resolve();
       },
     });
+    // Warm up: connections, topic metadata, JIT.
+    for (let i = 0; i < 50; i++) await roundTrip(-1 - i);
   } catch (error) {
     await transport.close();
     throw error;
   }
-  const roundTrip = async (n: number): Promise<void> => {
-    const done = new Promise<void>((resolve) => waiting.set(String(n), resolve));
-    await transport.publish(request(n));
-    await done;
-    waiting.delete(String(n));
-  };
-  // Warm up: connections, topic metadata, JIT.
-  for (let i = 0; i < 50; i++) await roundTrip(-1 - i);
   return { roundTrip, close: () => transport.close() };
 }
 
 /** Latency of sequential round trips and throughput of a burst on one broker. */
-export async function echoOnce(url: string, options: EchoOptions): Promise<Record<string, string | number>> {
+async function echoOnce(url: string, options: EchoOptions): Promise<Record<string, string | number>> {
   const echo = await openEcho(url);
   try {
     const summary = summarize(await timeSequential(echo.roundTrip, options.roundTrips));

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, waitFor, type TestDatabase } from "@airlock/shared/testing";
@@ -29,6 +29,34 @@ process.stdout.write(outcome + " " + after + "\\n");
 await sql.close();
 `;
 
+/** A victim script running in a process of its own, and what it has said so far. */
+interface Victim {
+  child: ChildProcessWithoutNullStreams;
+  /** Its stdout, line by line. */
+  lines: string[];
+  stderr: string;
+  /** Its exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Run `script` in a Node process of its own, connecting to `databaseUrl`. */
+function spawnVictim(script: string, databaseUrl: string): Victim {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: repoRoot(),
+    env: { PATH: process.env["PATH"], DATABASE_URL: databaseUrl },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const victim: Victim = {
+    child,
+    lines: [],
+    stderr: "",
+    exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))),
+  };
+  child.stderr.on("data", (chunk: Buffer) => (victim.stderr += chunk.toString()));
+  createInterface({ input: child.stdout }).on("line", (line) => victim.lines.push(line));
+  return victim;
+}
+
 describe("a Postgres session ended while a transaction waits between queries", () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -39,38 +67,31 @@ describe("a Postgres session ended while a transaction waits between queries", (
   });
 
   it("fails that transaction (retriable) and the process carries on", async () => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", VICTIM], {
-      cwd: repoRoot(),
-      env: { PATH: process.env["PATH"], DATABASE_URL: db.url },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const lines: string[] = [];
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const waiting = new Promise<void>((resolve) =>
-      createInterface({ input: child.stdout }).on("line", (line) => {
-        lines.push(line);
-        if (line === "waiting") resolve();
-      }),
-    );
-    await waiting;
-    const { rows } = await db.sql.query<{ n: number }>(
-      `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = 'victim'`,
-    );
-    expect(rows[0]?.n).toBe(1);
-    // Let the victim go on only once its session is gone for sure.
-    await waitFor(async () => {
-      const left = await db.sql.query<{ n: number }>(
-        `select count(*)::int as n from pg_stat_activity where application_name = 'victim'`,
+    const victim = spawnVictim(VICTIM, db.url);
+    try {
+      await waitFor(() => victim.lines.includes("waiting"), "the victim's transaction to wait");
+      const { rows } = await db.sql.query<{ n: number }>(
+        `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = 'victim'`,
       );
-      return left.rows[0]?.n === 0;
-    }, "the victim's session to end");
-    child.stdin.end("go\n");
-    const code = await exited;
-    expect(stderr, "the process must not die of an unhandled 'error' event").not.toContain("Unhandled 'error' event");
-    expect(code).toBe(0);
-    expect(lines).toContain("retriable 1");
+      expect(rows[0]?.n).toBe(1);
+      // Let the victim go on only once its session is gone for sure.
+      await waitFor(async () => {
+        const left = await db.sql.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where application_name = 'victim'`,
+        );
+        return left.rows[0]?.n === 0;
+      }, "the victim's session to end");
+      victim.child.stdin.end("go\n");
+      const code = await victim.exited;
+      expect(victim.stderr, "the process must not die of an unhandled 'error' event").not.toContain(
+        "Unhandled 'error' event",
+      );
+      expect(code).toBe(0);
+      expect(victim.lines).toContain("retriable 1");
+    } finally {
+      // A wait that failed leaves the victim waiting on stdin; once it has exited this does nothing.
+      victim.child.kill("SIGKILL");
+    }
   });
 });
 
@@ -116,31 +137,29 @@ describe("a Postgres session ended just as its connection passes from a query to
   // event on a pg client between pg-pool's handover and the transaction's own listener. Fixed in
   // PgClient's constructor (a listener for each client's whole life); this reproduces the timing exactly.
   it("fails that transaction (retriable) and the process carries on", async () => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", WAITING_VICTIM], {
-      cwd: repoRoot(),
-      env: { PATH: process.env["PATH"], DATABASE_URL: proxy.urlFor(db.url) },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const lines: string[] = [];
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    createInterface({ input: child.stdout }).on("line", (line) => lines.push(line));
-    await waitFor(() => lines.includes("ready"), "the victim to connect");
-    // What the server sends next — the answer to the victim's query, then the FATAL — reaches it in one chunk.
-    proxy.hold();
-    child.stdin.write("go\n");
-    await waitFor(() => lines.includes("queued") && proxy.holdsAnswer(), "the query's answer, held");
-    const { rows } = await db.sql.query<{ n: number }>(
-      `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = 'victim'`,
-    );
-    expect(rows[0]?.n).toBe(1);
-    await waitFor(() => proxy.serverEnded(), "Postgres to end the victim's session");
-    proxy.release();
-    child.stdin.end();
-    const code = await exited;
-    expect(stderr, "the process must not die of an unhandled 'error' event").not.toContain("Unhandled 'error' event");
-    expect(code).toBe(0);
-    expect(lines).toContain("ok retriable 1");
+    const victim = spawnVictim(WAITING_VICTIM, proxy.urlFor(db.url));
+    try {
+      await waitFor(() => victim.lines.includes("ready"), "the victim to connect");
+      // What the server sends next — the answer to the victim's query, then the FATAL — reaches it in one chunk.
+      proxy.hold();
+      victim.child.stdin.write("go\n");
+      await waitFor(() => victim.lines.includes("queued") && proxy.holdsAnswer(), "the query's answer, held");
+      const { rows } = await db.sql.query<{ n: number }>(
+        `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = 'victim'`,
+      );
+      expect(rows[0]?.n).toBe(1);
+      await waitFor(() => proxy.serverEnded(), "Postgres to end the victim's session");
+      proxy.release();
+      victim.child.stdin.end();
+      const code = await victim.exited;
+      expect(victim.stderr, "the process must not die of an unhandled 'error' event").not.toContain(
+        "Unhandled 'error' event",
+      );
+      expect(code).toBe(0);
+      expect(victim.lines).toContain("ok retriable 1");
+    } finally {
+      // A wait that failed leaves the victim waiting on stdin or on the proxy; once it has exited this does nothing.
+      victim.child.kill("SIGKILL");
+    }
   });
 });

@@ -13,6 +13,8 @@ export class HoldingProxy {
   readonly #target: { host: string; port: number };
   #held: { client: net.Socket; chunks: Buffer[]; serverEnded: boolean } | undefined;
   #holdNext = false;
+  // Both ends of every proxied connection: server.close() alone would wait for the clients to hang up.
+  readonly #sockets = new Set<net.Socket>();
 
   private constructor(server: net.Server, target: { host: string; port: number }) {
     this.#server = server;
@@ -61,12 +63,19 @@ export class HoldingProxy {
     if (held.serverEnded) held.client.end();
   }
 
+  /** Stop listening and cut every connection still open. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
   }
 
   #pipe(client: net.Socket): void {
     const server = net.connect(this.#target);
+    for (const socket of [client, server]) {
+      this.#sockets.add(socket);
+      socket.once("close", () => this.#sockets.delete(socket));
+    }
     client.on("error", () => server.destroy());
     server.on("error", () => client.destroy());
     client.on("data", (chunk) => server.write(chunk));

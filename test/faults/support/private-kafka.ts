@@ -3,7 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { freePort, repoRoot } from "../../../bench/soak/processes.js";
+import { freePort } from "@airlock/shared/testing";
+import { repoRoot } from "../../../bench/soak/processes.js";
 import type { RestartableBroker } from "./faults.js";
 
 const run = promisify(execFile);
@@ -21,6 +22,9 @@ export class PrivateKafka implements RestartableBroker {
   readonly #dir: string;
   readonly #port: number;
   readonly #controllerPort: number;
+  // One script at a time: a stop that overtook a start still launching the JVM would leave that JVM running.
+  #scripts: Promise<unknown> = Promise.resolve();
+  #removing: Promise<void> | undefined;
 
   private constructor(dir: string, port: number, controllerPort: number) {
     this.#dir = dir;
@@ -38,7 +42,8 @@ export class PrivateKafka implements RestartableBroker {
     try {
       await kafka.start();
     } catch (error) {
-      await kafka.remove();
+      // start.sh's output says why the broker did not start: a cleanup that fails too must not hide it.
+      await kafka.remove().catch((cleanup: unknown) => console.error(`could not remove ${dir}:`, cleanup));
       throw error;
     }
     return kafka;
@@ -49,8 +54,12 @@ export class PrivateKafka implements RestartableBroker {
     return `kafka://127.0.0.1:${this.#port}`;
   }
 
-  /** Start the broker (again) and resolve once it serves. */
+  /**
+   * Start the broker (again) and resolve once it serves. Refused after {@link remove}: a schedule still
+   * running past its test's time limit must not bring back a broker nobody will stop.
+   */
   async start(): Promise<void> {
+    if (this.#removing) throw new Error(`the private Kafka in ${this.#dir} was removed`);
     await this.#script("start.sh", START_TIMEOUT_MS);
   }
 
@@ -59,16 +68,24 @@ export class PrivateKafka implements RestartableBroker {
     await this.#script("stop.sh", 60_000);
   }
 
-  /** Stop the broker and delete its data. */
-  async remove(): Promise<void> {
-    try {
-      await this.stop();
-    } finally {
-      await rm(this.#dir, { recursive: true, force: true });
-    }
+  /** Stop the broker and delete its data. Idempotent: a second call waits for the first. */
+  remove(): Promise<void> {
+    return (this.#removing ??= (async () => {
+      try {
+        await this.stop();
+      } finally {
+        await rm(this.#dir, { recursive: true, force: true });
+      }
+    })());
   }
 
-  async #script(name: string, timeout: number): Promise<void> {
+  #script(name: string, timeout: number): Promise<void> {
+    const next = this.#scripts.then(() => this.#runScript(name, timeout));
+    this.#scripts = next.catch(() => undefined);
+    return next;
+  }
+
+  async #runScript(name: string, timeout: number): Promise<void> {
     const script = path.join(repoRoot(), "tools", "kafka", name);
     const env = {
       ...process.env,

@@ -1,3 +1,4 @@
 // Test support, imported as "@airlock/shared/testing" — never from production code.
 export * from "./database.js";
+export * from "./ports.js";
 export * from "./wait.js";

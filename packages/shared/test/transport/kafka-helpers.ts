@@ -1,5 +1,6 @@
 import net from "node:net";
 import { Kafka, logLevel, type ISocketFactory } from "kafkajs";
+import { freePort } from "../../src/testing/ports.js";
 import { parseKafkaUrl } from "../../src/transport/kafka/settings.js";
 
 /** The Kafka the integration tests use: AIRLOCK_TEST_KAFKA_URL, else the local broker (tools/kafka/start.sh). */
@@ -83,7 +84,7 @@ export class CuttableNetwork {
 
   /** Drop every connection and refuse new ones. */
   async cut(): Promise<void> {
-    this.#refusedPort ??= await closedPort();
+    this.#refusedPort ??= await freePort();
     this.#cut = true;
     // What a client sees when the path to its broker breaks mid-connection. A plain destroy() would go unnoticed:
     // kafkajs listens for 'end' and 'error', not 'close', and would wait out its 30 s request timeout instead.
@@ -95,14 +96,4 @@ export class CuttableNetwork {
   heal(): void {
     this.#cut = false;
   }
-}
-
-/** A local port that was free a moment ago and has no listener now: connecting to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  if (address === null || typeof address === "string") throw new Error("could not find a free port");
-  return address.port;
 }
