@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import { availableParallelism } from "node:os";
 import {
   actionDigest,
   createEvent,
@@ -19,7 +20,7 @@ import {
   type SqlClient,
 } from "@airlock/shared";
 import { createTestDatabase } from "@airlock/shared/testing";
-import { MIGRATIONS, inclusionProof, signerFromKey, verify, writeCheckpoint } from "@airlock/audit";
+import { MIGRATIONS, inclusionProof, signerFromKey, verify, writeCheckpoint, type AuditSigner } from "@airlock/audit";
 import type { BenchResult } from "../lib/result.js";
 import { since, summarize, timed } from "../lib/stats.js";
 import { appendChained, insertPlain, insertPlainStatement, insertSerialised, plainTwinSql } from "./rows.js";
@@ -32,6 +33,8 @@ export interface AuditBenchOptions {
   batch?: number;
   /** Entries of the in-memory tree for proof size and time. */
   treeSize?: number;
+  /** Entries of the longer chain verified serially and in parallel ranges. */
+  verifyEvents?: number;
   /** Proofs sampled at each size. */
   proofs?: number;
 }
@@ -99,9 +102,11 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
       dbProofBytes = Math.max(dbProofBytes, result.proof.path.length * 32);
     }
 
+    const large = await verifyLarge(signer, options.verifyEvents ?? 200_000, batch);
+
     const chainRate = count / (chainMs / 1000);
     const plainRate = count / (plainMs / 1000);
-    const verifyRate = count / (verifyMs / 1000);
+    const verifyRate = Math.max(count / (verifyMs / 1000), ...large.runs.map(({ ms }) => large.entries / (ms / 1000)));
     const memory = inMemoryProofs(treeSize, proofs);
     const dbProof = summarize(dbProofs);
     return {
@@ -154,10 +159,16 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
         },
         {
           case: "verify (stream, check and recompute all)",
-          per_s: Math.round(verifyRate),
+          per_s: Math.round(count / (verifyMs / 1000)),
           ms: Math.round(verifyMs),
-          vs_append: `${(verifyRate / chainRate).toFixed(1)}×`,
+          vs_append: `${(count / (verifyMs / 1000) / chainRate).toFixed(1)}×`,
         },
+        ...large.runs.map(({ label, ms }) => ({
+          case: label,
+          per_s: Math.round(large.entries / (ms / 1000)),
+          ms: Math.round(ms),
+          vs_append: `${(large.entries / (ms / 1000) / chainRate).toFixed(1)}×`,
+        })),
         {
           case: "floor: read every row alone (one SELECT through node-postgres, no checks; best of 3)",
           per_s: Math.round(count / (readMs / 1000)),
@@ -183,11 +194,50 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Be
         "The chain's append is one round trip when the head it remembers is still the chain's head (one instance: every batch but the first); otherwise it falls back to BEGIN, lock, head and ids read, INSERT, COMMIT.",
         "vs_append: verification rate / chained append rate. The two floor rows are what any verifier must do, each measured alone on one core: read every row, and hash every entry three times (SHA-256 of the entry for its leaf hash, of two hashes for its chain link, and about one Merkle node per entry for the roots). The goal of 50× the append rate asks for more than either floor allows on this machine: however the verifier is written, it cannot verify faster than it can read and hash.",
         `Goal chain ≤ 1.3× plain INSERTs: ${ratio(chainMs, plainMs)} — ${chainMs / plainMs <= 1.3 ? "met" : "NOT met"}.`,
-        `Goal verification ≥ 50× the append rate: ${(verifyRate / chainRate).toFixed(1)}× — ${verifyRate / chainRate >= 50 ? "met" : "NOT met"}.`,
+        `Goal verification ≥ 50× the append rate (the fastest verify row): ${(verifyRate / chainRate).toFixed(1)}× — ${verifyRate / chainRate >= 50 ? "met" : "NOT met"}.`,
         `The ${treeSize}-entry tree is built in memory (leaf hashes of synthetic events): inserting a million rows on this 2-core machine would take most of a minute by itself; the proof algorithms are the same code the service runs.`,
         "proof_bytes: the audit path only (32 bytes per hash); a served proof adds the entry and the signed checkpoint.",
       ],
     };
+  } finally {
+    await db.drop();
+  }
+}
+
+/**
+ * A longer chain verified serially and then in parallel ranges by worker threads (each on its own
+ * connection, their start included), in ms: parallel verification is for long chains, and short ones
+ * stay serial (VerifyOptions.parallel.minEntries).
+ */
+async function verifyLarge(signer: AuditSigner, entries: number, batch: number) {
+  const db = await createTestDatabase();
+  try {
+    await migrate(db.sql, { schema: "audit", directory: MIGRATIONS });
+    for (let done = 0; done < entries; done += 10_000) {
+      const n = Math.min(10_000, entries - done);
+      await appendChained(
+        db.sql,
+        Array.from({ length: n }, (_, i) => toolCall(done + i)),
+        batch,
+      );
+    }
+    await writeCheckpoint(db.sql, { chain: "main", signer, now: new Date() });
+    const threads = Math.min(availableParallelism(), 8);
+    const runs = [
+      { label: `verify ${entries} entries, serially`, options: {} },
+      {
+        label: `verify ${entries} entries in parallel ranges of 4096 (${threads} worker threads, their start included)`,
+        options: { parallel: { databaseUrl: db.url, workers: threads } },
+      },
+    ];
+    const measured: Array<{ label: string; ms: number }> = [];
+    for (const { label, options } of runs) {
+      const start = process.hrtime.bigint();
+      const report = await verify(db.sql, { publicKeys: [signer.publicKeyText], ...options });
+      measured.push({ label, ms: since(start) });
+      if (!report.ok || report.chains[0]?.entries !== entries) throw new Error(`${label}: ${JSON.stringify(report)}`);
+    }
+    return { entries, runs: measured };
   } finally {
     await db.drop();
   }

@@ -1,25 +1,14 @@
 import type { KeyObject } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
-import {
-  AuditCheckpoint,
-  auditKeyId,
-  parseAuditPublicKey,
-  verifyCheckpointSignature,
-  type Queryable,
-  type SignedCheckpoint,
-} from "@airlock/shared";
+import { AuditCheckpoint, auditKeyId, parseAuditPublicKey, type Queryable } from "@airlock/shared";
+import { CheckpointStream, signatureStatus } from "./checkpoint-claims.js";
 import { ChainVerifier, type StoredEntry } from "./core/chain-verifier.js";
-import {
-  checkpointProblem,
-  classify,
-  signatureProblem,
-  truncationProblem,
-  type CheckpointClaim,
-  type Problem,
-  type SignatureStatus,
-} from "./core/problem.js";
-import { listCheckpoints, listKeys } from "./store/checkpoints.js";
+import { checkpointProblem, classify, signatureProblem, truncationProblem, type Problem } from "./core/problem.js";
+import { listKeys } from "./store/checkpoints.js";
 import { listChains, readEntries, seqOfHash } from "./store/log.js";
+import { emptyPrefix, verifyRanges, type VerifiedPrefix } from "./verify-ranges.js";
+import { VerifyWorkers } from "./verify-workers.js";
 
 /** A checkpoint an auditor kept elsewhere: as served by GET /v1/audit/checkpoints, maybe with its public key. */
 export const KeptCheckpointSchema = z.object({ ...AuditCheckpoint.shape, public_key: z.string().optional() });
@@ -45,7 +34,32 @@ export interface VerifyOptions {
    * trips (measured: 2,000 ≈ 25% less CPU than 5,000, 10,000 worse again).
    */
   pageSize?: number;
+  /**
+   * Check each chain in ranges at once, in worker threads with database connections of their own —
+   * for a Postgres server (`databaseUrl`, postgres://…), as the embedded database cannot be shared
+   * between threads. The ranges are joined in seq order; the first range with anything wrong in it is
+   * replayed serially, so a problem is named exactly as without this option.
+   */
+  parallel?: ParallelOptions;
 }
+
+/** Options of parallel verification. */
+export interface ParallelOptions {
+  databaseUrl: string;
+  /** Threads; default the machine's available parallelism, at most 8. One or none: serial. */
+  workers?: number;
+  /** Entries per range, a power of two; default 4096. */
+  rangeSize?: number;
+  /**
+   * Chains shorter than this are checked serially; default 100,000. Each thread compiles the checking
+   * code anew and opens its own connections, which costs more than it saves on a short chain (measured
+   * on 2 cores: 20,000 entries took 1.75× as long in parallel; 240,000 took 0.7×).
+   */
+  minEntries?: number;
+}
+
+const DEFAULT_RANGE_SIZE = 4096;
+const DEFAULT_MIN_ENTRIES = 100_000;
 
 /** The verdict on one chain. */
 export interface ChainReport {
@@ -87,17 +101,34 @@ export async function verify(sql: Queryable, options: VerifyOptions = {}): Promi
   if (kept && !chains.includes(kept.chain) && (options.chain === undefined || options.chain === kept.chain)) {
     chains = [...chains, kept.chain];
   }
-  const reports: ChainReport[] = [];
-  for (const chain of chains) {
-    reports.push(
-      await verifyChain(sql, chain, {
-        keys,
-        kept: kept?.chain === chain ? kept : undefined,
-        pageSize: options.pageSize ?? 2_000,
-      }),
-    );
+  const pageSize = options.pageSize ?? 2_000;
+  const parallel = options.parallel;
+  const rangeSize = parallel?.rangeSize ?? DEFAULT_RANGE_SIZE;
+  if (!Number.isSafeInteger(rangeSize) || rangeSize < 1 || (rangeSize & (rangeSize - 1)) !== 0) {
+    throw new RangeError(`parallel.rangeSize must be a power of two, not ${rangeSize}`);
   }
-  return { ok: reports.every((r) => r.ok), trust, key_ids: [...keys.keys()], chains: reports };
+  const threads = parallel ? (parallel.workers ?? Math.min(availableParallelism(), 8)) : 0;
+  // Started for the first chain long enough to split, and shared by the chains after it.
+  let workers: VerifyWorkers | undefined;
+  const startWorkers = (): VerifyWorkers => (workers ??= new VerifyWorkers(threads, parallel!.databaseUrl));
+  try {
+    const reports: ChainReport[] = [];
+    for (const chain of chains) {
+      const chainOptions = { keys, kept: kept?.chain === chain ? kept : undefined, pageSize };
+      const prefix =
+        parallel && threads > 1
+          ? await verifyRanges(sql, chain, startWorkers, {
+              ...chainOptions,
+              rangeSize,
+              minEntries: parallel.minEntries ?? DEFAULT_MIN_ENTRIES,
+            })
+          : emptyPrefix();
+      reports.push(await verifyChain(sql, chain, chainOptions, prefix));
+    }
+    return { ok: reports.every((r) => r.ok), trust, key_ids: [...keys.keys()], chains: reports };
+  } finally {
+    await workers?.close();
+  }
 }
 
 async function trustedKeys(
@@ -121,11 +152,16 @@ interface ChainOptions {
   pageSize: number;
 }
 
-async function verifyChain(sql: Queryable, chain: string, options: ChainOptions): Promise<ChainReport> {
-  const verifier = new ChainVerifier();
-  const checkpoints = new CheckpointStream(sql, chain, options.kept);
-  let vouched = 0;
-  let good = 0;
+// Verify the chain serially from where `prefix` left it (the start, or the first range with a problem).
+async function verifyChain(
+  sql: Queryable,
+  chain: string,
+  options: ChainOptions,
+  prefix: VerifiedPrefix,
+): Promise<ChainReport> {
+  const verifier = new ChainVerifier(prefix);
+  const checkpoints = new CheckpointStream(sql, chain, options.kept, prefix.claimsThrough);
+  let { vouched, good } = prefix;
   const report = (problem?: Problem): ChainReport => ({
     chain,
     ok: problem === undefined,
@@ -160,7 +196,7 @@ async function verifyChain(sql: Queryable, chain: string, options: ChainOptions)
 
   let problem = await reached();
   if (problem) return report(problem);
-  let ahead: Promise<StoredEntry[]> | undefined = readEntries(sql, chain, -1, options.pageSize);
+  let ahead: Promise<StoredEntry[]> | undefined = readEntries(sql, chain, prefix.seq - 1, options.pageSize);
   while (ahead) {
     const page: StoredEntry[] = await ahead;
     const last = page.at(-1);
@@ -200,15 +236,6 @@ async function verifyChain(sql: Queryable, chain: string, options: ChainOptions)
   return report();
 }
 
-function signatureStatus(
-  claim: CheckpointClaim & SignedCheckpoint,
-  keys: ReadonlyMap<string, KeyObject>,
-): SignatureStatus {
-  const key = keys.get(claim.key_id);
-  if (!key) return "untrusted_key";
-  return verifyCheckpointSignature(claim, key) === "valid" ? "valid" : "bad_signature";
-}
-
 // The verdict is known; a read-ahead that fails now changes nothing about it.
 async function settled(ahead: Promise<unknown> | undefined): Promise<void> {
   try {
@@ -216,45 +243,4 @@ async function settled(ahead: Promise<unknown> | undefined): Promise<void> {
   } catch {
     return;
   }
-}
-
-type Claim = CheckpointClaim & SignedCheckpoint;
-
-/** The chain's stored checkpoints in tree_size order, a page at a time, merged with the one kept elsewhere. */
-class CheckpointStream {
-  readonly #sql: Queryable;
-  readonly #chain: string;
-  #kept: Claim | undefined;
-  #page: Claim[] = [];
-  #after = -1;
-  #exhausted = false;
-
-  constructor(sql: Queryable, chain: string, kept: KeptCheckpoint | undefined) {
-    this.#sql = sql;
-    this.#chain = chain;
-    this.#kept = kept && { ...pickSigned(kept), source: "kept" };
-  }
-
-  async peek(): Promise<Claim | undefined> {
-    if (this.#page.length === 0 && !this.#exhausted) {
-      const rows = await listCheckpoints(this.#sql, this.#chain, this.#after, 100);
-      this.#exhausted = rows.length < 100;
-      this.#after = rows.at(-1)?.tree_size ?? this.#after;
-      this.#page = rows.map((row) => ({ ...pickSigned(row), source: "stored" as const }));
-    }
-    const stored = this.#page[0];
-    if (this.#kept && (!stored || this.#kept.tree_size <= stored.tree_size)) return this.#kept;
-    return stored;
-  }
-
-  shift(): void {
-    const stored = this.#page[0];
-    if (this.#kept && (!stored || this.#kept.tree_size <= stored.tree_size)) this.#kept = undefined;
-    else this.#page.shift();
-  }
-}
-
-function pickSigned(checkpoint: SignedCheckpoint): SignedCheckpoint {
-  const { chain, tree_size, root_hash, head_hash, signed_at, key_id, signature } = checkpoint;
-  return { chain, tree_size, root_hash, head_hash, signed_at, key_id, signature };
 }

@@ -88,6 +88,7 @@ describe("airlock audit", () => {
     );
     const clean = await run("verify", "--checkpoint", file);
     expect(clean).toMatchObject({ code: 0 });
+    expect(await run("verify", "--checkpoint", file, "--workers", "2")).toMatchObject({ code: 0, out: clean.out });
     // Three stored checkpoints and the kept one.
     expect(clean.out).toMatch(/chain main: intact — 30 entries, 4 checkpoints verified/);
     expect(clean.out).toMatch(/signatures checked against the key\(s\) given/);
@@ -102,5 +103,8 @@ describe("airlock audit", () => {
     const human = await run("verify", "--checkpoint", file);
     expect(human.out).toMatch(/TAMPERED — first bad seq 25 \(truncated\)/);
     expect((await run("verify", "--key", "nonsense")).code).toBe(2);
+    const many = await run("verify", "--workers", "many");
+    expect(many.code).toBe(2);
+    expect(many.err).toMatch(/--workers/);
   });
 });

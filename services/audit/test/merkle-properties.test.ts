@@ -49,6 +49,26 @@ describe("compact Merkle frontier", () => {
     expect(() => MerkleFrontier.fromBytes(79, frontier.toBytes())).toThrow(RangeError);
   });
 
+  it("joins a log's frontier with a range's own frontier when the log ends on the range's alignment", () => {
+    const frontierOf = (start: number, end: number): MerkleFrontier => {
+      const frontier = MerkleFrontier.empty();
+      for (let i = start; i < end; i++) frontier.push(leaves[i]!);
+      return frontier;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.nat(40), fc.nat(300), (k, blocks, length) => {
+        const start = Math.min(blocks * 2 ** k, 300);
+        const end = Math.min(start + Math.min(length, 2 ** k), 300);
+        const joined = frontierOf(0, start).extend(frontierOf(start, end));
+        expect(joined.size).toBe(end);
+        expect(joined.root().equals(rootOf(end))).toBe(true);
+        expect(joined.toBytes().equals(frontierOf(0, end).toBytes())).toBe(true);
+      }),
+    );
+    // A range whose subtrees straddle the log's own: 3 leaves, then a range holding a pair.
+    expect(() => frontierOf(0, 3).extend(frontierOf(3, 5))).toThrow(RangeError);
+  });
+
   it("cuts aligned ranges into decreasing perfect subtrees", () => {
     expect(perfectSubtrees(0, 7)).toEqual([
       { start: 0, end: 4 },

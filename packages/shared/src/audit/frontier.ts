@@ -77,6 +77,37 @@ export class MerkleFrontier {
     return Buffer.concat(this.#nodes);
   }
 
+  /**
+   * The frontier of this log followed by another range of leaves: `right` is the frontier of those
+   * leaves counted from their own start (its sizes and levels relative to it), as a worker that checked
+   * the range `[size, size + right.size)` on its own computed it. Throws a RangeError unless this log's
+   * size is a multiple of every subtree of `right` — their roots must be roots of this log's tree too,
+   * which is why parallel verification splits a log at multiples of a power of two.
+   */
+  extend(right: MerkleFrontier): MerkleFrontier {
+    const joined = this.clone();
+    let level = Math.floor(Math.log2(Math.max(right.size, 1))) + 1;
+    for (const node of right.#nodes) {
+      do level--;
+      while (Math.floor(right.size / 2 ** level) % 2 === 0);
+      joined.#pushSubtree(node, level);
+    }
+    return joined;
+  }
+
+  // Add a perfect subtree of 2^level leaves: push() one level up, merging with the subtrees it completes.
+  #pushSubtree(root: Buffer, level: number): void {
+    const leaves = 2 ** level;
+    if (this.#size % leaves !== 0) {
+      throw new RangeError(`a subtree of ${leaves} leaves cannot follow ${this.#size} leaves`);
+    }
+    let hash: Buffer = Buffer.from(root);
+    for (let rest = this.#size / leaves; rest % 2 === 1; rest = (rest - 1) / 2)
+      hash = nodeHash(this.#nodes.pop()!, hash);
+    this.#nodes.push(hash);
+    this.#size += leaves;
+  }
+
   /** An independent copy. */
   clone(): MerkleFrontier {
     return new MerkleFrontier(

@@ -1,4 +1,4 @@
-import { canonicalize } from "@airlock/shared";
+import { canonicalize } from "@airlock/shared/verifier";
 
 /** A top-level member that is neither a string nor null: it can equal no column. */
 export const NOT_A_STRING: unique symbol = Symbol("not a string");

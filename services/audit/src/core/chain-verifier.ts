@@ -1,4 +1,4 @@
-import { MerkleFrontier, ZERO_HASH, chainHash, leafHash, sameHash } from "@airlock/shared";
+import { MerkleFrontier, ZERO_HASH, chainHash, leafHash, sameHash } from "@airlock/shared/verifier";
 import { readCanonicalEvent, referenceReadEvent } from "./canonical-text.js";
 
 /** One row of `audit.log` as the verifier reads it. */
@@ -23,12 +23,30 @@ export type EntryFault =
  * the RFC 6962 root with a compact frontier — memory stays at O(log n) whatever the log's length.
  */
 export class ChainVerifier {
-  readonly #frontier = MerkleFrontier.empty();
-  #head: Buffer = ZERO_HASH;
+  readonly #frontier: MerkleFrontier;
+  readonly #start: number;
+  #head: Buffer;
 
-  /** Entries accepted: the seq the next entry must have, and the tree size so far. */
+  /**
+   * A verifier of the chain from its first entry — or, with `from`, of the rest of a chain from `seq`
+   * on, after the entries before `seq` checked out elsewhere (a worker's range, or the ranges before
+   * it): `head` is the chain hash before `seq`, and `frontier` the Merkle frontier of the entries
+   * before it, or of none when only the range itself is to be rooted (a worker's own frontier).
+   */
+  constructor(from?: { seq: number; head: Buffer; frontier?: MerkleFrontier }) {
+    this.#frontier = from?.frontier?.clone() ?? MerkleFrontier.empty();
+    this.#start = (from?.seq ?? 0) - this.#frontier.size;
+    this.#head = from?.head ?? ZERO_HASH;
+  }
+
+  /** The seq the next entry must have: entries accepted, plus the seq this verifier started from. */
   get size(): number {
-    return this.#frontier.size;
+    return this.#start + this.#frontier.size;
+  }
+
+  /** The Merkle frontier of the entries this verifier was given and accepted. */
+  get frontier(): MerkleFrontier {
+    return this.#frontier.clone();
   }
 
   /** The chain hash after the accepted entries (32 zero bytes before the first). */
@@ -36,7 +54,7 @@ export class ChainVerifier {
     return this.#head;
   }
 
-  /** The RFC 6962 root over the accepted entries. */
+  /** The RFC 6962 root over the entries of {@link frontier}. */
   root(): Buffer {
     return this.#frontier.root();
   }

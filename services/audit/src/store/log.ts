@@ -1,4 +1,4 @@
-import { ZERO_HASH, type Queryable } from "@airlock/shared";
+import { ZERO_HASH, type Queryable } from "@airlock/shared/verifier";
 import type { StoredEntry } from "../core/chain-verifier.js";
 import type { ChainHead, NewEntry } from "../core/entry.js";
 
@@ -45,6 +45,15 @@ export async function registerChain(q: Queryable, chain: string): Promise<void> 
 export async function listChains(q: Queryable): Promise<string[]> {
   const { rows } = await q.query<{ name: string }>("select name from audit.chains order by name");
   return rows.map((row) => row.name);
+}
+
+/** The highest seq of a chain, or null when it has no entries. */
+export async function lastSeq(q: Queryable, chain: string): Promise<number | null> {
+  const { rows } = await q.query<{ seq: number }>(
+    "select seq from audit.log where chain = $1 order by seq desc limit 1",
+    [chain],
+  );
+  return rows[0] ? Number(rows[0].seq) : null;
 }
 
 /** The multi-row INSERT of linked entries into `table` (audit.log; the benchmark's plain twin). */

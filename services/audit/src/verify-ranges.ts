@@ -1,0 +1,127 @@
+import type { KeyObject } from "node:crypto";
+import { MerkleFrontier, ZERO_HASH, sameHash, type Queryable } from "@airlock/shared";
+import { claimsBetween, signatureStatus, type Claim, type KeptClaim } from "./checkpoint-claims.js";
+import { checkpointProblem } from "./core/problem.js";
+import type { RangeResult, RangeSnapshot } from "./range-check.js";
+import { lastSeq } from "./store/log.js";
+import type { VerifyWorkers } from "./verify-workers.js";
+
+/**
+ * How far a chain has been verified: every entry before `seq` checked out, and every checkpoint with a
+ * tree size up to `claimsThrough` (-1: none yet, not even one of size 0) matched and was signed.
+ */
+export interface VerifiedPrefix {
+  seq: number;
+  head: Buffer;
+  frontier: MerkleFrontier;
+  claimsThrough: number;
+  /** The size of the last checkpoint that checked out, and how many did. */
+  vouched: number;
+  good: number;
+}
+
+/** Nothing verified yet. */
+export function emptyPrefix(): VerifiedPrefix {
+  return { seq: 0, head: ZERO_HASH, frontier: MerkleFrontier.empty(), claimsThrough: -1, vouched: 0, good: 0 };
+}
+
+/** Options of {@link verifyRanges}. */
+export interface RangeOptions {
+  keys: ReadonlyMap<string, KeyObject>;
+  kept: KeptClaim | undefined;
+  pageSize: number;
+  /** Entries per range: a power of two, so that every range's subtrees are subtrees of the log's tree. */
+  rangeSize: number;
+  /** Chains shorter than this are left to the serial verifier. */
+  minEntries: number;
+}
+
+interface Dispatched {
+  start: number;
+  end: number;
+  claims: Claim[];
+  result: Promise<RangeResult>;
+}
+
+/**
+ * Verify the chain as it stands now in ranges of `rangeSize` entries checked at once by the workers,
+ * joined here in seq order: the link from each range into the next, and every checkpoint against the
+ * root and head at its size (the prefix's frontier extended by the range's own). Returns the prefix that
+ * checked out; it stops short at the first range with anything wrong in it, whose entries and
+ * checkpoints the serial verifier then replays from the prefix — so a problem is named exactly as a
+ * serial run names it. Memory: the ranges in flight (two per worker), whatever the log's length.
+ */
+export async function verifyRanges(
+  sql: Queryable,
+  chain: string,
+  startWorkers: () => VerifyWorkers,
+  options: RangeOptions,
+): Promise<VerifiedPrefix> {
+  let prefix = emptyPrefix();
+  const last = await lastSeq(sql, chain);
+  if (last === null || last + 1 <= options.rangeSize || last + 1 < options.minEntries) return prefix;
+  const workers = startWorkers();
+  const total = last + 1;
+  const inFlight: Dispatched[] = [];
+  let next = 0;
+  const dispatch = async (): Promise<void> => {
+    const start = next;
+    const end = Math.min(start + options.rangeSize, total);
+    next = end;
+    // Checkpoints of size 0 (an empty log's) go with the first range: its start state is known here.
+    const claims = await claimsBetween(sql, chain, options.kept, start === 0 ? -1 : start, end);
+    const sizes = [...new Set(claims.map((claim) => claim.tree_size).filter((size) => size > start))];
+    const job = { chain, start, end, sizes, pageSize: Math.min(options.pageSize, options.rangeSize) };
+    inFlight.push({ start, end, claims, result: workers.run(job) });
+  };
+  try {
+    while (next < total && inFlight.length < 2 * workers.size) await dispatch();
+    while (inFlight.length > 0) {
+      const range = inFlight.shift()!;
+      const joined = join(prefix, range, await range.result, options);
+      if (!joined) break;
+      prefix = joined;
+      if (next < total) await dispatch();
+    }
+    return prefix;
+  } finally {
+    // Ranges past the first bad one: their answers change nothing.
+    for (const range of inFlight) range.result.catch(() => undefined);
+  }
+}
+
+// The prefix extended by one range, or undefined when anything in the range is wrong.
+function join(
+  prefix: VerifiedPrefix,
+  range: Dispatched,
+  result: RangeResult,
+  options: RangeOptions,
+): VerifiedPrefix | undefined {
+  if (!result.ok || !sameHash(Buffer.from(result.first_prev), prefix.head)) return undefined;
+  const at = (size: number): { root: Buffer; head: Buffer } | undefined => {
+    if (size === range.start) return { root: prefix.frontier.root(), head: prefix.head };
+    const snapshot = result.snapshots.find((s) => s.size === size - range.start);
+    return snapshot && { root: extend(prefix.frontier, snapshot).root(), head: Buffer.from(snapshot.head) };
+  };
+  let { vouched, good } = prefix;
+  for (const claim of range.claims) {
+    const computed = at(claim.tree_size);
+    if (!computed || checkpointProblem(claim, computed, signatureStatus(claim, options.keys), vouched)) {
+      return undefined;
+    }
+    vouched = claim.tree_size;
+    good++;
+  }
+  return {
+    seq: range.end,
+    head: Buffer.from(result.end.head),
+    frontier: extend(prefix.frontier, result.end),
+    claimsThrough: range.end,
+    vouched,
+    good,
+  };
+}
+
+function extend(frontier: MerkleFrontier, snapshot: RangeSnapshot): MerkleFrontier {
+  return frontier.extend(MerkleFrontier.fromBytes(snapshot.size, snapshot.frontier));
+}
