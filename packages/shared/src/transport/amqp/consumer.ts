@@ -2,6 +2,7 @@ import type { Channel, ConsumeMessage } from "amqplib";
 import type { BackoffPolicy } from "../../lifecycle/backoff.js";
 import type { Logger } from "../../lifecycle/logger.js";
 import type { ConsumeOptions, RawConsumer, RawHandler, RawMessage } from "../adapter.js";
+import { AckQueue } from "./ack-queue.js";
 import type { AmqpConnection } from "./connection.js";
 import { ManagedChannel } from "./managed-channel.js";
 import { declareGroup, queueName } from "./topology.js";
@@ -16,7 +17,8 @@ export interface AmqpConsumerOptions {
 
 /**
  * One member of a consumer group, on its own channel: `prefetch` unacknowledged messages at most, each
- * acknowledged after its handler resolved and returned to the queue (nack, requeue) when it rejected.
+ * acknowledged after its handler resolved (acks are sent together, see {@link AckQueue}) and returned to
+ * the queue (nack, requeue) when it rejected.
  * After a reconnect or a channel error the queue is declared and consumed again; what was unacknowledged
  * on the lost channel is redelivered by the broker, flagged `redelivered`.
  *
@@ -30,6 +32,8 @@ export class AmqpConsumer implements RawConsumer {
   readonly #log: Logger;
   readonly #channel: ManagedChannel<Channel>;
   readonly #inFlight = new Set<Promise<void>>();
+  // Acks go to the channel the message came on: its delivery tag means nothing on another one.
+  readonly #acks = new WeakMap<Channel, AckQueue>();
   #consumer: { channel: Channel; tag: string } | undefined;
   #closing: Promise<void> | undefined;
 
@@ -72,6 +76,7 @@ export class AmqpConsumer implements RawConsumer {
         }
       }
       while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      if (consumer) this.#acks.get(consumer.channel)?.flush();
       // Closing the channel returns anything still unacknowledged to the queue.
       await this.#channel.close();
       this.#settings.onClosed();
@@ -83,6 +88,10 @@ export class AmqpConsumer implements RawConsumer {
     // Per consumer (global: false): this member holds at most `prefetch` unacknowledged messages.
     await channel.prefetch(Math.max(1, this.#options.prefetch));
     const queue = await declareGroup(channel, this.#options);
+    this.#acks.set(
+      channel,
+      new AckQueue(channel, (error) => this.#log.debug({ err: error }, "could not settle a message: channel closed")),
+    );
     const { consumerTag } = await channel.consume(queue, (message) => this.#receive(channel, message));
     this.#consumer = { channel, tag: consumerTag };
     this.#log.debug({ consumer_tag: consumerTag }, "consuming");
@@ -101,6 +110,8 @@ export class AmqpConsumer implements RawConsumer {
       value: message.content,
       redelivered: message.fields.redelivered,
     };
+    const acks = this.#acks.get(channel)!;
+    const outstanding = acks.received(message);
     let handled: Promise<void>;
     try {
       handled = this.#handler(raw);
@@ -109,26 +120,16 @@ export class AmqpConsumer implements RawConsumer {
     }
     const settled = handled
       .then(
-        () => this.#settle(message, "ack", () => channel.ack(message)),
+        () => acks.ack(outstanding),
         (error: unknown) => {
           this.#log.debug(
             { err: error, topic: raw.topic, key: raw.key },
             "handler rejected; returning the message to the queue",
           );
-          this.#settle(message, "nack", () => channel.nack(message, false, true));
+          acks.nack(outstanding);
         },
       )
       .finally(() => this.#inFlight.delete(settled));
     this.#inFlight.add(settled);
-  }
-
-  // Acks go to the channel the message came on: its delivery tag means nothing on another one.
-  #settle(message: ConsumeMessage, what: "ack" | "nack", send: () => void): void {
-    try {
-      send();
-    } catch (error) {
-      // The channel has closed (connection lost, consumer closing): the broker redelivers the message.
-      this.#log.debug({ err: error, delivery_tag: message.fields.deliveryTag }, `could not ${what}: channel closed`);
-    }
   }
 }
