@@ -101,7 +101,9 @@ describe("audit service on the memory transport and Postgres", () => {
     expect(rows[0]).toEqual({ seqs: 400, ids: 400 });
     const report = await verify(db.sql, { publicKeys: [a.signer.publicKeyText, b.signer.publicKeyText] });
     expect(report.chains[0]).toMatchObject({ ok: true, entries: 400, unvouched: 0 });
-    expect(report.chains[0]!.checkpoints).toBeGreaterThanOrEqual(2);
+    // Every entry vouched for by a signed checkpoint. How many: a checkpointer folds the triggers that come
+    // while it signs into its next checkpoint, so on a loaded machine one may cover all 400 entries.
+    expect(report.chains[0]!.checkpoints).toBeGreaterThanOrEqual(1);
   });
 
   it("commits the batch in flight when stopped", async () => {

@@ -38,7 +38,21 @@ export interface ConsumeOptions {
    * memory broker holds a key's next message back itself; the others leave ordering to the Transport.
    */
   ordered?: boolean;
+  /**
+   * Default false. true: the group may receive its messages up to {@link BACKGROUND_DELAY_MS} late, in
+   * batches — Kafka answers its fetches only every so often, instead of at each new message. RabbitMQ
+   * pushes messages anyway, and the memory broker hands them over in-process: both ignore it.
+   */
+  background?: boolean;
 }
+
+/**
+ * How late a background group may see a message (Kafka: its fetches wait this long for company). A fetch
+ * answered at each message costs the consuming process a decode of the whole response — with every
+ * service in one process, audit's fetches (every topic, every partition) were much of what a call waited
+ * behind. Bookkeeping no caller waits on can take its messages ten times a second.
+ */
+export const BACKGROUND_DELAY_MS = 100;
 
 /**
  * Handles one message. Resolving acknowledges it (commits the offset); rejecting leaves it with the

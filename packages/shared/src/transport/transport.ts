@@ -50,6 +50,12 @@ export interface SubscribeOptions {
    * like audit's batcher, whose appends would otherwise be capped at one per key per commit.
    */
   ordered?: boolean;
+  /**
+   * Default false. true: this group is bookkeeping that no caller waits on (the audit log): the broker may
+   * deliver its events up to BACKGROUND_DELAY_MS late, in batches, which spares the work of a fetch per
+   * event (Kafka) in a process it shares with services on an agent's path.
+   */
+  background?: boolean;
 }
 
 /** A running subscription. */
@@ -180,6 +186,7 @@ export class Transport {
         ...(options.keys ? { keys: options.keys } : {}),
         ...(options.ephemeral ? { ephemeral: true } : {}),
         ...(options.ordered === false ? { ordered: false } : {}),
+        ...(options.background ? { background: true } : {}),
       },
       handle,
     );

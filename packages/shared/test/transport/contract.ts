@@ -237,6 +237,20 @@ export function transportContract(kind: "memory" | "amqp" | "kafka", factory: Tr
       expect(policy).toEqual(audit);
     });
 
+    it("gives a background group every event, in key order", async () => {
+      const t = await transport();
+      const seen: number[] = [];
+      await t.subscribe({
+        group: "audit",
+        topics: [TOPICS.toolCalls],
+        background: true,
+        handler: sink((e) => seen.push((e.data as unknown as { args: { n: number } }).args.n)),
+      });
+      for (let n = 0; n < 25; n++) await t.publish(toolCall("agent-one", { n }));
+      await waitFor(() => seen.length >= 25, "25 events");
+      expect(seen).toEqual(Array.from({ length: 25 }, (_, n) => n));
+    });
+
     it("shares one group's events between its members", async () => {
       const namespace = uniqueNamespace();
       const a = await transport(namespace);

@@ -102,9 +102,17 @@ export class GroupMember implements RawConsumer {
 
   #join(): Promise<Incarnation> {
     const { kafka, retry } = this.#ctx;
-    const { topics, ephemeral } = this.#options;
+    const { topics, ephemeral, background } = this.#options;
     return joinGroup(
-      { kafka, retry, log: this.#log, groupId: this.groupId, topics, fromBeginning: !ephemeral },
+      {
+        kafka,
+        retry,
+        log: this.#log,
+        groupId: this.groupId,
+        topics,
+        fromBeginning: !ephemeral,
+        background: background === true,
+      },
       this.#events,
       (incarnation) => (this.#incarnation = incarnation),
     );

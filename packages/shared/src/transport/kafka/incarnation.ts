@@ -2,6 +2,7 @@ import type { Consumer, EachMessagePayload, IMemberAssignment, Kafka, RetryOptio
 import type { Logger } from "../../lifecycle/logger.js";
 import { kafkaFault } from "./errors.js";
 import type { OffsetBook } from "./offsets.js";
+import { BACKGROUND_DELAY_MS } from "../adapter.js";
 import { GROUP_TIMING } from "./settings.js";
 
 /** One kafkajs consumer of a group member. The member replaces it when it crashes. */
@@ -38,7 +39,13 @@ export interface JoinOptions {
   fromBeginning: boolean;
   retry: RetryOptions;
   log: Logger;
+  /** A background group: the broker answers its fetches after BACKGROUND_DELAY_MS, not at each message. */
+  background: boolean;
 }
+
+// Bigger than a background group's traffic in BACKGROUND_DELAY_MS under any load a member keeps up with,
+// so that its fetches wait out the delay; under more, they are answered as soon as this much is ready.
+const BACKGROUND_MIN_BYTES = 1024 * 1024;
 
 type JoinOutcome = { ok: true } | { ok: false; error: unknown };
 
@@ -55,6 +62,7 @@ export async function joinGroup(
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
     ...GROUP_TIMING,
+    ...(options.background ? { minBytes: BACKGROUND_MIN_BYTES, maxWaitTimeInMs: BACKGROUND_DELAY_MS } : {}),
     allowAutoTopicCreation: false,
     // The member replaces a crashed consumer itself, after any crash and with the shared backoff; kafkajs
     // restarting it as well would put two consumers of one member in the group.
