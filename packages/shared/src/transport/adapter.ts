@@ -40,17 +40,19 @@ export interface ConsumeOptions {
   ordered?: boolean;
   /**
    * Default false. true: the group may receive its messages up to {@link BACKGROUND_DELAY_MS} late, in
-   * batches — Kafka answers its fetches only every so often, instead of at each new message. RabbitMQ
-   * pushes messages anyway, and the memory broker hands them over in-process: both ignore it.
+   * batches — Kafka answers its fetches only every so often instead of at each new message, and the
+   * RabbitMQ consumer holds what the broker pushes until then (or until half its prefetch is held). The
+   * memory broker, in-process, ignores it.
    */
   background?: boolean;
 }
 
 /**
- * How late a background group may see a message (Kafka: its fetches wait this long for company). A fetch
- * answered at each message costs the consuming process a decode of the whole response — with every
- * service in one process, audit's fetches (every topic, every partition) were much of what a call waited
- * behind. Bookkeeping no caller waits on can take its messages ten times a second.
+ * How late a background group may see a message. Handling each message as it comes puts its work (a Kafka
+ * fetch response to decode — audit's covers every partition of every topic —, an event to parse and
+ * validate) right beside the work of the call that produced it: with every service in one process, the
+ * next call waited behind it. Bookkeeping no caller waits on can take its messages ten times a second,
+ * in one go.
  */
 export const BACKGROUND_DELAY_MS = 100;
 

@@ -1,7 +1,13 @@
 import type { Channel, ConsumeMessage } from "amqplib";
 import type { BackoffPolicy } from "../../lifecycle/backoff.js";
 import type { Logger } from "../../lifecycle/logger.js";
-import type { ConsumeOptions, RawConsumer, RawHandler, RawMessage } from "../adapter.js";
+import {
+  BACKGROUND_DELAY_MS,
+  type ConsumeOptions,
+  type RawConsumer,
+  type RawHandler,
+  type RawMessage,
+} from "../adapter.js";
 import { AckQueue } from "./ack-queue.js";
 import type { AmqpConnection } from "./connection.js";
 import { ManagedChannel } from "./managed-channel.js";
@@ -20,7 +26,8 @@ export interface AmqpConsumerOptions {
  * acknowledged after its handler resolved (acks are sent together, see {@link AckQueue}) and returned to
  * the queue (nack, requeue) when it rejected.
  * After a reconnect or a channel error the queue is declared and consumed again; what was unacknowledged
- * on the lost channel is redelivered by the broker, flagged `redelivered`.
+ * on the lost channel is redelivered by the broker, flagged `redelivered`. A background group's messages
+ * are held and handed over together (see ConsumeOptions.background).
  *
  * Handlers are called in delivery order, synchronously as each message arrives: the Transport's
  * KeyedSerial queues them per key from that call, which keeps one key's messages in order at any prefetch.
@@ -34,6 +41,8 @@ export class AmqpConsumer implements RawConsumer {
   readonly #inFlight = new Set<Promise<void>>();
   // Acks go to the channel the message came on: its delivery tag means nothing on another one.
   readonly #acks = new WeakMap<Channel, AckQueue>();
+  readonly #held: Array<{ channel: Channel; message: ConsumeMessage }> = [];
+  #holdTimer: NodeJS.Timeout | undefined;
   #consumer: { channel: Channel; tag: string } | undefined;
   #closing: Promise<void> | undefined;
 
@@ -75,6 +84,7 @@ export class AmqpConsumer implements RawConsumer {
           this.#log.debug({ err: error }, "cancelling the consumer failed");
         }
       }
+      this.#release();
       while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
       if (consumer) this.#acks.get(consumer.channel)?.flush();
       // Closing the channel returns anything still unacknowledged to the queue.
@@ -104,6 +114,23 @@ export class AmqpConsumer implements RawConsumer {
       this.#channel.recycle(channel);
       return;
     }
+    if (this.#options.background) {
+      // Handed over together every BACKGROUND_DELAY_MS, or once half the prefetch waits (under load).
+      this.#held.push({ channel, message });
+      if (this.#held.length >= Math.max(1, this.#options.prefetch / 2)) this.#release();
+      else this.#holdTimer ??= setTimeout(() => this.#release(), BACKGROUND_DELAY_MS);
+      return;
+    }
+    this.#handle(channel, message);
+  }
+
+  #release(): void {
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    for (const { channel, message } of this.#held.splice(0)) this.#handle(channel, message);
+  }
+
+  #handle(channel: Channel, message: ConsumeMessage): void {
     const raw: RawMessage = {
       topic: message.fields.exchange,
       key: message.fields.routingKey,
