@@ -32,6 +32,8 @@ const ROUNDS = 10;
 /** Airlock running in this process and an agent over the broker SDK. */
 interface Deployment {
   call: (n: number) => Promise<void>;
+  /** A one-row INSERT in a transaction of its own (durable commit) on the database the policy decides on. */
+  commit?: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -89,7 +91,13 @@ async function deploy(name: string, broker: string, policyAlone: boolean): Promi
       if (verdict.decided_by !== "policy") throw new Error(`call ${i}: ${verdict.reason}`);
     };
     for (let i = 0; i < 50; i++) await call(-1 - i);
-    return { call, close };
+    const sql = db?.sql;
+    if (!sql) return { call, close };
+    await sql.exec("create table bench_commit (id bigserial primary key, at timestamptz not null default now())");
+    const commit = async (): Promise<void> => {
+      await sql.query("insert into bench_commit default values");
+    };
+    return { call, commit, close };
   } catch (error) {
     await close();
     throw error;
@@ -120,6 +128,8 @@ async function measure(
         calls.push(...(await timeSequential(airlock.call, count, first)));
         first += count;
       }
+      // What a decision adds to the echo at the least: one durable commit on the same Postgres.
+      const commits = airlock.commit ? await timeSequential(airlock.commit, options.calls) : [];
       const echoPerS = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
       const callsPerS = await timeBurst(airlock.call, options.burst, 1_000_000);
       const e = summarize(echoes);
@@ -135,6 +145,8 @@ async function measure(
         e2e_calls_per_s: callsPerS,
         p50_vs_echo: ratio(c.p50_ms, e.p50_ms),
         p99_vs_echo: ratio(c.p99_ms, e.p99_ms),
+        commit_p50_ms: commits.length > 0 ? summarize(commits).p50_ms : "",
+        floor_p50_vs_echo: commits.length > 0 ? ratio(e.p50_ms + summarize(commits).p50_ms, e.p50_ms) : "",
       };
     } finally {
       await airlock.close();
@@ -164,5 +176,8 @@ export async function runE2eBench(options: E2eOptions): Promise<BenchResult> {
       `${ROUNDS} rounds alternating with rounds of the raw echo of the same broker (same process, same machine), so both see the same machine. ` +
       "Goal: p50 within 1.5× and p99 within 2× of the raw echo.",
     rows,
+    notes: [
+      "commit_p50_ms: a one-row INSERT in its own transaction (durable commit) on the Postgres the policy decides on, measured in the same run. A decision is recorded durably before its verdict is published, so (echo + commit) / echo — floor_p50_vs_echo — is the least p50 ratio this machine allows, whatever else Airlock does.",
+    ],
   };
 }
