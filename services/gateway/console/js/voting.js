@@ -12,8 +12,9 @@ import { actionDigest, newVoteId, signVote } from "./signing.js";
 const inFlight = new Map();
 /** Requests with a vote of this page on its way: no second click until it is counted or refused. */
 const sending = new Set();
-/** If the live feed misses a vote's outcome, read the request again after this long. */
+/** If the live feed misses a vote's outcome, read the request again every so often, so many times. */
 const FALLBACK_REFRESH_MS = 4000;
+const FALLBACK_REFRESHES = 15;
 
 /**
  * Why the current reviewer cannot vote on a request now, or null when they can. The service checks all of
@@ -87,15 +88,33 @@ async function castOne(approval, verdict, comment, refresh) {
       approval.id,
       `${verdict === "approve" ? "Approval" : "Rejection"} signed and sent; waiting for it to count…`,
     );
-    setTimeout(() => {
-      if (sending.has(approval.id)) void refresh(approval.id);
-    }, FALLBACK_REFRESH_MS);
+    followUp(approval.id, vote.vote_id, refresh, FALLBACK_REFRESHES);
     return true;
   } catch (error) {
     sending.delete(approval.id);
     setStatus(approval.id, `Not sent: ${error instanceof Error ? error.message : String(error)}`);
     return false;
   }
+}
+
+/**
+ * Read the request again until the vote counted or was refused (reportMyVotes clears it), in case the
+ * live feed missed that — a busy service may take longer than one wait. After the last try, say so.
+ * @param {string} requestId
+ * @param {string} voteId
+ * @param {(id: string) => Promise<void>} refresh
+ * @param {number} tries
+ */
+function followUp(requestId, voteId, refresh, tries) {
+  setTimeout(async () => {
+    if (!inFlight.has(voteId)) return;
+    await refresh(requestId);
+    if (!inFlight.has(voteId)) return;
+    if (tries > 1) return followUp(requestId, voteId, refresh, tries - 1);
+    inFlight.delete(voteId);
+    sending.delete(requestId);
+    setStatus(requestId, "Your vote was sent, but the service has not counted it yet; reload to check.");
+  }, FALLBACK_REFRESH_MS);
 }
 
 /**
