@@ -81,8 +81,8 @@ export async function startApprovalsService(deps: ApprovalsServiceDeps): Promise
         deps.metrics.eventsIn.labels(delivery.topic, APPROVALS_GROUP).inc();
         await committed(effects);
       },
-      // Reviewers take seconds; every decision passes through here, escalated or not. On Kafka this group
-      // fetches ten times a second instead of at every decision, which the policy's calls would wait behind.
+      // Reviewers take seconds; every decision passes through here, escalated or not. Its events come ten
+      // times a second instead of beside every call's, which the policy's next call would wait behind.
       background: true,
     });
   } catch (error) {

@@ -87,7 +87,7 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<Running
     // The batcher keeps arrival order itself; handing over one event per key at a time would let a busy
     // agent's events into a batch only one by one, each waiting out maxDelayMs.
     ordered: false,
-    // No agent waits on the audit log: on Kafka it fetches ten times a second, not at every event.
+    // No agent waits on the audit log: its events come ten times a second, not beside every call's.
     background: true,
   });
   log.info({ topics: AUDITED_TOPICS, group: AUDIT_GROUP }, "audit service started");

@@ -1,8 +1,8 @@
 import type { Consumer, EachMessagePayload, IMemberAssignment, Kafka, RetryOptions } from "kafkajs";
 import type { Logger } from "../../lifecycle/logger.js";
+import { BACKGROUND_DELAY_MS } from "../adapter.js";
 import { kafkaFault } from "./errors.js";
 import type { OffsetBook } from "./offsets.js";
-import { BACKGROUND_DELAY_MS } from "../adapter.js";
 import { GROUP_TIMING } from "./settings.js";
 
 /** One kafkajs consumer of a group member. The member replaces it when it crashes. */
