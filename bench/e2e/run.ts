@@ -133,6 +133,7 @@ async function measure(
       const echoPerS = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
       const callsPerS = await timeBurst(airlock.call, options.burst, 1_000_000);
       const e = summarize(echoes);
+      const commit = commits.length > 0 ? summarize(commits) : undefined;
       const c = summarize(calls);
       const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "");
       return {
@@ -145,8 +146,8 @@ async function measure(
         e2e_calls_per_s: callsPerS,
         p50_vs_echo: ratio(c.p50_ms, e.p50_ms),
         p99_vs_echo: ratio(c.p99_ms, e.p99_ms),
-        commit_p50_ms: commits.length > 0 ? summarize(commits).p50_ms : "",
-        floor_p50_vs_echo: commits.length > 0 ? ratio(e.p50_ms + summarize(commits).p50_ms, e.p50_ms) : "",
+        commit_p50_ms: commit?.p50_ms ?? "",
+        floor_p50_vs_echo: commit ? ratio(e.p50_ms + commit.p50_ms, e.p50_ms) : "",
       };
     } finally {
       await airlock.close();

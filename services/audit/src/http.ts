@@ -5,7 +5,7 @@ import { DEFAULT_CHAIN } from "./core/entry.js";
 import { consistencyProof, inclusionProof, type ProofRefusal } from "./proofs.js";
 import { latestCheckpoint, listCheckpoints, listKeys, signedPart, type StoredCheckpoint } from "./store/checkpoints.js";
 import { listEntries } from "./store/events.js";
-import { verify } from "./verify.js";
+import { verify } from "./verify/verify.js";
 
 /** What the audit routes read. */
 export interface AuditRoutesDeps {

@@ -3,8 +3,8 @@ import { createTestDatabase, type TestDatabase } from "@airlock/shared/testing";
 import { parseAuditPublicKey, signCheckpoint, type SignedCheckpoint } from "@airlock/shared";
 import { verify, type KeptCheckpoint, type VerifyOptions, type VerifyReport } from "../src/index.js";
 import { checkpointAt, latestCheckpoint, signedPart } from "../src/store/checkpoints.js";
-import { verifyRanges } from "../src/verify-ranges.js";
-import { VerifyWorkers } from "../src/verify-workers.js";
+import { verifyRanges } from "../src/verify/ranges.js";
+import { VerifyWorkers } from "../src/verify/worker-pool.js";
 import { append, asSuperuser, fillLog, migrateAudit, newSigner, toolCall } from "./helpers.js";
 
 // Each test tampers with a 40-entry log (checkpoints at 10, 20, 30, 40) the way an attacker with

@@ -86,11 +86,10 @@ export class MerkleFrontier {
    */
   extend(right: MerkleFrontier): MerkleFrontier {
     const joined = this.clone();
-    let level = Math.floor(Math.log2(Math.max(right.size, 1))) + 1;
-    for (const node of right.#nodes) {
-      do level--;
-      while (Math.floor(right.size / 2 ** level) % 2 === 0);
-      joined.#pushSubtree(node, level);
+    // right's nodes, largest first, are its subtrees of 2^level leaves for each one bit of its size.
+    let node = 0;
+    for (let level = Math.floor(Math.log2(right.size)); level >= 0; level--) {
+      if (Math.floor(right.size / 2 ** level) % 2 === 1) joined.#pushSubtree(right.#nodes[node++]!, level);
     }
     return joined;
   }

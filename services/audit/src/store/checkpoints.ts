@@ -101,21 +101,6 @@ export async function listCheckpoints(
   return rows.map(fromRow);
 }
 
-/** A chain's checkpoints with `afterSize < tree_size <= upToSize`, in tree_size order. */
-export async function listCheckpointsBetween(
-  q: Queryable,
-  chain: string,
-  afterSize: number,
-  upToSize: number,
-): Promise<StoredCheckpoint[]> {
-  const { rows } = await q.query<CheckpointRow>(
-    `select ${COLUMNS} from audit.checkpoints where chain = $1 and tree_size > $2 and tree_size <= $3
-      order by tree_size`,
-    [chain, afterSize, upToSize],
-  );
-  return rows.map(fromRow);
-}
-
 /** Cache subtree roots completed while a checkpoint was computed (already-known ones are kept). */
 export async function insertSubtrees(q: Queryable, chain: string, nodes: readonly CompletedNode[]): Promise<void> {
   if (nodes.length === 0) return;

@@ -47,15 +47,6 @@ export async function listChains(q: Queryable): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
-/** The highest seq of a chain, or null when it has no entries. */
-export async function lastSeq(q: Queryable, chain: string): Promise<number | null> {
-  const { rows } = await q.query<{ seq: number }>(
-    "select seq from audit.log where chain = $1 order by seq desc limit 1",
-    [chain],
-  );
-  return rows[0] ? Number(rows[0].seq) : null;
-}
-
 /** The multi-row INSERT of linked entries into `table` (audit.log; the benchmark's plain twin). */
 export function insertEntriesSql(table: string): string {
   return `insert into ${table} (chain, seq, event_id, type, subject, event, leaf_hash, prev_hash, hash)

@@ -3,7 +3,7 @@ import type { RangeJob, RangeResult } from "./range-check.js";
 
 // A worker thread runs plain Node: under vitest this module is src/*.ts, and the thread takes the build.
 const WORKER_SCRIPT = new URL(
-  import.meta.url.endsWith(".ts") ? "../dist/verify-worker.js" : "./verify-worker.js",
+  import.meta.url.endsWith(".ts") ? "../../dist/verify/worker.js" : "./worker.js",
   import.meta.url,
 );
 
@@ -14,7 +14,7 @@ interface Pending {
 }
 
 /**
- * Worker threads that check ranges of a chain (verify-worker.ts), each on its own database connection.
+ * Worker threads that check ranges of a chain (worker.ts), each on its own database connection.
  * Jobs queue until a thread is free; a thread takes one job at a time. A thread that fails fails its job
  * and every later one: verification then stops with that error, as it would on a failed query.
  */

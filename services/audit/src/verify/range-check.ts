@@ -1,6 +1,6 @@
 import type { Queryable } from "@airlock/shared/verifier";
-import { ChainVerifier, type StoredEntry } from "./core/chain-verifier.js";
-import { readEntries } from "./store/log.js";
+import { ChainVerifier, type StoredEntry } from "../core/chain-verifier.js";
+import { readEntries } from "../store/log.js";
 
 /** One range of a chain for a worker to check: the entries with `start <= seq < end`. */
 export interface RangeJob {
@@ -59,7 +59,7 @@ export async function checkRange(sql: Queryable, job: RangeJob): Promise<RangeRe
       const last: StoredEntry | undefined = page.at(-1);
       if (!last) return { ok: false };
       // Read the next page while this one is hashed.
-      ahead = last.seq < job.end - 1 && last.seq >= job.start ? read(last.seq) : undefined;
+      ahead = last.seq < job.end - 1 ? read(last.seq) : undefined;
       for (const entry of page) {
         verifier ??= new ChainVerifier({ seq: job.start, head: (firstPrev = entry.prev_hash) });
         if (verifier.check(entry)) return { ok: false };

@@ -1,10 +1,10 @@
 import type { KeyObject } from "node:crypto";
-import { MerkleFrontier, ZERO_HASH, sameHash, type Queryable } from "@airlock/shared";
-import { claimsBetween, signatureStatus, type Claim, type KeptClaim } from "./checkpoint-claims.js";
-import { checkpointProblem } from "./core/problem.js";
+import { MerkleFrontier, ZERO_HASH, sameHash, type Queryable, type SignedCheckpoint } from "@airlock/shared";
+import { CheckpointStream, signatureStatus, type Claim } from "./checkpoint-claims.js";
+import { checkpointProblem } from "../core/problem.js";
 import type { RangeResult, RangeSnapshot } from "./range-check.js";
-import { lastSeq } from "./store/log.js";
-import type { VerifyWorkers } from "./verify-workers.js";
+import { readHeadAndRecorded } from "../store/log.js";
+import type { VerifyWorkers } from "./worker-pool.js";
 
 /**
  * How far a chain has been verified: every entry before `seq` checked out, and every checkpoint with a
@@ -28,7 +28,7 @@ export function emptyPrefix(): VerifiedPrefix {
 /** Options of {@link verifyRanges}. */
 export interface RangeOptions {
   keys: ReadonlyMap<string, KeyObject>;
-  kept: KeptClaim | undefined;
+  kept: SignedCheckpoint | undefined;
   pageSize: number;
   /** Entries per range: a power of two, so that every range's subtrees are subtrees of the log's tree. */
   rangeSize: number;
@@ -58,18 +58,19 @@ export async function verifyRanges(
   options: RangeOptions,
 ): Promise<VerifiedPrefix> {
   let prefix = emptyPrefix();
-  const last = await lastSeq(sql, chain);
-  if (last === null || last + 1 <= options.rangeSize || last + 1 < options.minEntries) return prefix;
+  const total = (await readHeadAndRecorded(sql, chain, [])).head.nextSeq;
+  if (total <= options.rangeSize || total < options.minEntries) return prefix;
   const workers = startWorkers();
-  const total = last + 1;
+  // Ranges are dispatched in order, so one stream hands each its checkpoints; the first range also
+  // takes any of size 0 (an empty log's), checked against the start state known here.
+  const checkpoints = new CheckpointStream(sql, chain, options.kept);
   const inFlight: Dispatched[] = [];
   let next = 0;
   const dispatch = async (): Promise<void> => {
     const start = next;
     const end = Math.min(start + options.rangeSize, total);
     next = end;
-    // Checkpoints of size 0 (an empty log's) go with the first range: its start state is known here.
-    const claims = await claimsBetween(sql, chain, options.kept, start === 0 ? -1 : start, end);
+    const claims = await checkpoints.takeThrough(end);
     const sizes = [...new Set(claims.map((claim) => claim.tree_size).filter((size) => size > start))];
     const job = { chain, start, end, sizes, pageSize: Math.min(options.pageSize, options.rangeSize) };
     inFlight.push({ start, end, claims, result: workers.run(job) });
@@ -97,7 +98,7 @@ function join(
   result: RangeResult,
   options: RangeOptions,
 ): VerifiedPrefix | undefined {
-  if (!result.ok || !sameHash(Buffer.from(result.first_prev), prefix.head)) return undefined;
+  if (!result.ok || !sameHash(result.first_prev, prefix.head)) return undefined;
   const at = (size: number): { root: Buffer; head: Buffer } | undefined => {
     if (size === range.start) return { root: prefix.frontier.root(), head: prefix.head };
     const snapshot = result.snapshots.find((s) => s.size === size - range.start);

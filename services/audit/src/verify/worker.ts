@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { PgClient, silentLogger } from "@airlock/shared/verifier";
 import { checkRange, type RangeJob } from "./range-check.js";
 
-// A worker thread of parallel verification (verify-workers.ts): checks the ranges it is sent on a
+// A worker thread of parallel verification (worker-pool.ts): checks the ranges it is sent on a
 // connection of its own and answers each with its RangeResult, or with the error that stopped it.
 
 const { databaseUrl } = workerData as { databaseUrl: string };

@@ -1,43 +1,18 @@
 import type { KeyObject } from "node:crypto";
 import { verifyCheckpointSignature, type Queryable, type SignedCheckpoint } from "@airlock/shared";
-import type { CheckpointClaim, SignatureStatus } from "./core/problem.js";
-import { listCheckpoints, listCheckpointsBetween } from "./store/checkpoints.js";
+import type { CheckpointClaim, SignatureStatus } from "../core/problem.js";
+import { listCheckpoints } from "../store/checkpoints.js";
 
 // The checkpoints a verifier checks a chain against: those stored with it, and one kept elsewhere.
 
 /** A checkpoint as the verifier checks it: the signed fields, and where it came from. */
 export type Claim = CheckpointClaim & SignedCheckpoint;
 
-/** A checkpoint an auditor kept, in the shape the verifier checks (see KeptCheckpointSchema). */
-export type KeptClaim = SignedCheckpoint;
-
 /** Whether a trusted key signed the claim. */
 export function signatureStatus(claim: Claim, keys: ReadonlyMap<string, KeyObject>): SignatureStatus {
   const key = keys.get(claim.key_id);
   if (!key) return "untrusted_key";
   return verifyCheckpointSignature(claim, key) === "valid" ? "valid" : "bad_signature";
-}
-
-/**
- * The claims with `afterSize < tree_size <= upToSize`, in the order a {@link CheckpointStream} yields them
- * (by tree size, the kept one first at the same size).
- */
-export async function claimsBetween(
-  sql: Queryable,
-  chain: string,
-  kept: KeptClaim | undefined,
-  afterSize: number,
-  upToSize: number,
-): Promise<Claim[]> {
-  const claims: Claim[] = (await listCheckpointsBetween(sql, chain, afterSize, upToSize)).map((row) => ({
-    ...pickSigned(row),
-    source: "stored",
-  }));
-  if (kept && kept.tree_size > afterSize && kept.tree_size <= upToSize) {
-    const at = claims.findIndex((claim) => claim.tree_size >= kept.tree_size);
-    claims.splice(at === -1 ? claims.length : at, 0, { ...pickSigned(kept), source: "kept" });
-  }
-  return claims;
 }
 
 /**
@@ -52,7 +27,7 @@ export class CheckpointStream {
   #after: number;
   #exhausted = false;
 
-  constructor(sql: Queryable, chain: string, kept: KeptClaim | undefined, afterSize = -1) {
+  constructor(sql: Queryable, chain: string, kept: SignedCheckpoint | undefined, afterSize = -1) {
     this.#sql = sql;
     this.#chain = chain;
     this.#after = afterSize;
@@ -69,6 +44,16 @@ export class CheckpointStream {
     const stored = this.#page[0];
     if (this.#kept && (!stored || this.#kept.tree_size <= stored.tree_size)) return this.#kept;
     return stored;
+  }
+
+  /** Take every claim up to tree size `size`, in order (parallel verification: those of one range). */
+  async takeThrough(size: number): Promise<Claim[]> {
+    const claims: Claim[] = [];
+    for (let claim = await this.peek(); claim && claim.tree_size <= size; claim = await this.peek()) {
+      claims.push(claim);
+      this.shift();
+    }
+    return claims;
   }
 
   shift(): void {

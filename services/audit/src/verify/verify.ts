@@ -3,12 +3,12 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { AuditCheckpoint, auditKeyId, parseAuditPublicKey, type Queryable } from "@airlock/shared";
 import { CheckpointStream, signatureStatus } from "./checkpoint-claims.js";
-import { ChainVerifier, type StoredEntry } from "./core/chain-verifier.js";
-import { checkpointProblem, classify, signatureProblem, truncationProblem, type Problem } from "./core/problem.js";
-import { listKeys } from "./store/checkpoints.js";
-import { listChains, readEntries, seqOfHash } from "./store/log.js";
-import { emptyPrefix, verifyRanges, type VerifiedPrefix } from "./verify-ranges.js";
-import { VerifyWorkers } from "./verify-workers.js";
+import { ChainVerifier, type StoredEntry } from "../core/chain-verifier.js";
+import { checkpointProblem, classify, signatureProblem, truncationProblem, type Problem } from "../core/problem.js";
+import { listKeys } from "../store/checkpoints.js";
+import { listChains, readEntries, seqOfHash } from "../store/log.js";
+import { emptyPrefix, verifyRanges, type VerifiedPrefix } from "./ranges.js";
+import { VerifyWorkers } from "./worker-pool.js";
 
 /** A checkpoint an auditor kept elsewhere: as served by GET /v1/audit/checkpoints, maybe with its public key. */
 export const KeptCheckpointSchema = z.object({ ...AuditCheckpoint.shape, public_key: z.string().optional() });
@@ -53,7 +53,7 @@ export interface ParallelOptions {
   /**
    * Chains shorter than this are checked serially; default 100,000. Each thread compiles the checking
    * code anew and opens its own connections, which costs more than it saves on a short chain (measured
-   * on 2 cores: 20,000 entries took 1.75× as long in parallel; 240,000 took 0.7×).
+   * on 2 cores: 200,000 entries took 0.7× as long in parallel, 20,000 took longer than serially).
    */
   minEntries?: number;
 }
@@ -102,33 +102,37 @@ export async function verify(sql: Queryable, options: VerifyOptions = {}): Promi
     chains = [...chains, kept.chain];
   }
   const pageSize = options.pageSize ?? 2_000;
-  const parallel = options.parallel;
-  const rangeSize = parallel?.rangeSize ?? DEFAULT_RANGE_SIZE;
-  if (!Number.isSafeInteger(rangeSize) || rangeSize < 1 || (rangeSize & (rangeSize - 1)) !== 0) {
-    throw new RangeError(`parallel.rangeSize must be a power of two, not ${rangeSize}`);
-  }
-  const threads = parallel ? (parallel.workers ?? Math.min(availableParallelism(), 8)) : 0;
+  const ranges = rangeSettings(options.parallel);
   // Started for the first chain long enough to split, and shared by the chains after it.
   let workers: VerifyWorkers | undefined;
-  const startWorkers = (): VerifyWorkers => (workers ??= new VerifyWorkers(threads, parallel!.databaseUrl));
   try {
     const reports: ChainReport[] = [];
     for (const chain of chains) {
       const chainOptions = { keys, kept: kept?.chain === chain ? kept : undefined, pageSize };
-      const prefix =
-        parallel && threads > 1
-          ? await verifyRanges(sql, chain, startWorkers, {
-              ...chainOptions,
-              rangeSize,
-              minEntries: parallel.minEntries ?? DEFAULT_MIN_ENTRIES,
-            })
-          : emptyPrefix();
+      const prefix = ranges
+        ? await verifyRanges(sql, chain, () => (workers ??= new VerifyWorkers(ranges.threads, ranges.databaseUrl)), {
+            ...chainOptions,
+            ...ranges,
+          })
+        : emptyPrefix();
       reports.push(await verifyChain(sql, chain, chainOptions, prefix));
     }
     return { ok: reports.every((r) => r.ok), trust, key_ids: [...keys.keys()], chains: reports };
   } finally {
     await workers?.close();
   }
+}
+
+// The parallel options with their defaults, or undefined for serial verification (no options, or one thread).
+function rangeSettings(parallel: ParallelOptions | undefined) {
+  const rangeSize = parallel?.rangeSize ?? DEFAULT_RANGE_SIZE;
+  if (!Number.isSafeInteger(rangeSize) || rangeSize < 1 || (rangeSize & (rangeSize - 1)) !== 0) {
+    throw new RangeError(`parallel.rangeSize must be a power of two, not ${rangeSize}`);
+  }
+  const threads = parallel?.workers ?? Math.min(availableParallelism(), 8);
+  if (!parallel || threads <= 1) return undefined;
+  const { databaseUrl, minEntries = DEFAULT_MIN_ENTRIES } = parallel;
+  return { databaseUrl, threads, rangeSize, minEntries };
 }
 
 async function trustedKeys(
