@@ -26,7 +26,7 @@ rules:
   - { name: drops, priority: 100, when: { tool: delete_database }, action: deny, reason: never }
 `;
 
-/** Rounds the sequential calls are split into, alternating with the echo's (see runE2eBench). */
+/** Rounds the sequential calls are split into, alternating with the echo's and the floor's (see measure). */
 const ROUNDS = 10;
 
 /** Airlock running in this process and an agent over the broker SDK. */
@@ -106,7 +106,10 @@ async function deploy(name: string, broker: string, policyAlone: boolean): Promi
 
 /**
  * Latency of sequential calls beside the echo's, in alternating rounds so that a machine getting busier
- * or quieter during the run weighs on both alike; then each one's throughput in a burst.
+ * or quieter during the run weighs on both alike; then each one's throughput in a burst. With Postgres,
+ * a third sequence in the same rounds: the echo whose consumer makes a durable one-row commit before it
+ * replies — the same path as a decision with nothing but its commit, the floor of any design that records
+ * a decision before publishing its verdict.
  */
 async function measure(
   name: string,
@@ -114,46 +117,52 @@ async function measure(
   options: E2eOptions,
   policyAlone: boolean,
 ): Promise<Record<string, string | number>> {
-  const echo = await openEcho(broker);
+  const airlock = await deploy(name, broker, policyAlone);
   try {
-    const airlock = await deploy(name, broker, policyAlone);
+    const echo = await openEcho(broker);
     try {
-      const echoes: number[] = [];
-      const calls: number[] = [];
-      // Exactly options.calls in all: the first (calls % ROUNDS) rounds take one more.
-      let first = 0;
-      for (let round = 0; round < ROUNDS; round++) {
-        const count = Math.floor(options.calls / ROUNDS) + (round < options.calls % ROUNDS ? 1 : 0);
-        echoes.push(...(await timeSequential(echo.roundTrip, count, first)));
-        calls.push(...(await timeSequential(airlock.call, count, first)));
-        first += count;
+      const floor = airlock.commit ? await openEcho(broker, airlock.commit) : undefined;
+      try {
+        const echoes: number[] = [];
+        const floors: number[] = [];
+        const calls: number[] = [];
+        // Exactly options.calls in all: the first (calls % ROUNDS) rounds take one more.
+        let first = 0;
+        for (let round = 0; round < ROUNDS; round++) {
+          const count = Math.floor(options.calls / ROUNDS) + (round < options.calls % ROUNDS ? 1 : 0);
+          echoes.push(...(await timeSequential(echo.roundTrip, count, first)));
+          if (floor) floors.push(...(await timeSequential(floor.roundTrip, count, first)));
+          calls.push(...(await timeSequential(airlock.call, count, first)));
+          first += count;
+        }
+        const echoPerS = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
+        const callsPerS = await timeBurst(airlock.call, options.burst, 1_000_000);
+        const e = summarize(echoes);
+        const f = floors.length > 0 ? summarize(floors) : undefined;
+        const c = summarize(calls);
+        const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "");
+        return {
+          transport: policyAlone ? `${name}, policy service alone` : name,
+          echo_p50_ms: e.p50_ms,
+          echo_p99_ms: e.p99_ms,
+          echo_per_s: echoPerS,
+          e2e_p50_ms: c.p50_ms,
+          e2e_p99_ms: c.p99_ms,
+          e2e_calls_per_s: callsPerS,
+          p50_vs_echo: ratio(c.p50_ms, e.p50_ms),
+          p99_vs_echo: ratio(c.p99_ms, e.p99_ms),
+          floor_p50_ms: f?.p50_ms ?? "",
+          floor_p50_vs_echo: f ? ratio(f.p50_ms, e.p50_ms) : "",
+          p50_vs_floor: f ? ratio(c.p50_ms, f.p50_ms) : "",
+        };
+      } finally {
+        await floor?.close();
       }
-      // What a decision adds to the echo at the least: one durable commit on the same Postgres.
-      const commits = airlock.commit ? await timeSequential(airlock.commit, options.calls) : [];
-      const echoPerS = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
-      const callsPerS = await timeBurst(airlock.call, options.burst, 1_000_000);
-      const e = summarize(echoes);
-      const commit = commits.length > 0 ? summarize(commits) : undefined;
-      const c = summarize(calls);
-      const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "");
-      return {
-        transport: policyAlone ? `${name}, policy service alone` : name,
-        echo_p50_ms: e.p50_ms,
-        echo_p99_ms: e.p99_ms,
-        echo_per_s: echoPerS,
-        e2e_p50_ms: c.p50_ms,
-        e2e_p99_ms: c.p99_ms,
-        e2e_calls_per_s: callsPerS,
-        p50_vs_echo: ratio(c.p50_ms, e.p50_ms),
-        p99_vs_echo: ratio(c.p99_ms, e.p99_ms),
-        commit_p50_ms: commit?.p50_ms ?? "",
-        floor_p50_vs_echo: commit ? ratio(e.p50_ms + commit.p50_ms, e.p50_ms) : "",
-      };
     } finally {
-      await airlock.close();
+      await echo.close();
     }
   } finally {
-    await echo.close();
+    await airlock.close();
   }
 }
 
@@ -174,11 +183,11 @@ export async function runE2eBench(options: E2eOptions): Promise<BenchResult> {
       `An agent (broker SDK) checks ${options.calls} calls one at a time (latency), then ${options.burst} at once (throughput); ` +
       "policy decides, then claims the call, counts it for its run, records the decision and writes its outbox rows in one Postgres statement (durable commit), and publishes the decision and the verdict straight after COMMIT; " +
       "audit records every event. The sequential calls run in " +
-      `${ROUNDS} rounds alternating with rounds of the raw echo of the same broker (same process, same machine), so both see the same machine. ` +
+      `${ROUNDS} rounds alternating with rounds of the same broker's raw echo and of the floor (see below), all in one process, so all three see the same machine. ` +
       "Goal: p50 within 1.5× and p99 within 2× of the raw echo.",
     rows,
     notes: [
-      "commit_p50_ms: a one-row INSERT in its own transaction (durable commit) on the Postgres the policy decides on, measured in the same run. A decision is recorded durably before its verdict is published, so (echo + commit) / echo — floor_p50_vs_echo — is the least p50 ratio this machine allows, whatever else Airlock does.",
+      "floor_p50_ms: the same echo, whose consumer makes a one-row INSERT in a transaction of its own (durable commit) on the Postgres the policy decides on before it replies, measured in the same rounds. A decision is recorded durably before its verdict is published, so floor_p50_vs_echo is the least p50 ratio this machine allows, whatever else Airlock does; p50_vs_floor is what Airlock adds to that floor.",
     ],
   };
 }

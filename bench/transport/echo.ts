@@ -40,9 +40,11 @@ export interface Echo {
 /**
  * One broker's raw echo: publish a tool call → an echo consumer takes it and republishes a verdict-sized
  * reply → the requester consumes the reply. The same two hops Airlock's policy path makes, with no
- * decision in between — the floor every end-to-end number is compared with.
+ * decision in between — the baseline every end-to-end number is compared with. With `beforeReply`, the
+ * echo consumer awaits it before it replies (bench/e2e: a durable one-row commit, the least a decision
+ * that is recorded before its verdict can add).
  */
-export async function openEcho(url: string): Promise<Echo> {
+export async function openEcho(url: string, beforeReply?: () => Promise<void>): Promise<Echo> {
   const transport: Transport = await createTransport(url, {
     logger: silentLogger(),
     namespace: `bench${newId()
@@ -65,6 +67,7 @@ export async function openEcho(url: string): Promise<Echo> {
       prefetch: 64,
       handler: async (event) => {
         const data = event.data as { call_id: string; action_digest: string };
+        if (beforeReply) await beforeReply();
         await transport.publish(
           createEvent({
             type: "airlock.verdict.final",
