@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { connectBroker, type AgentClient } from "@airlock/client";
 import { runAirlock, type RunningAirlock } from "@airlock/cli/runtime";
-import { loadConfig, newId, silentLogger } from "@airlock/shared";
+import { loadConfig, newId, PgliteClient, silentLogger, type SqlClient } from "@airlock/shared";
 import { createTestDatabase, type TestDatabase } from "@airlock/shared/testing";
 import type { BenchResult } from "../lib/result.js";
 import { summarize, timeBurst, timeSequential } from "../lib/stats.js";
@@ -32,8 +32,11 @@ const ROUNDS = 10;
 /** Airlock running in this process and an agent over the broker SDK. */
 interface Deployment {
   call: (n: number) => Promise<void>;
-  /** A one-row INSERT in a transaction of its own (durable commit) on the database the policy decides on. */
-  commit?: () => Promise<void>;
+  /**
+   * A one-row INSERT in a transaction of its own (durable commit) on the database the policy decides on;
+   * for memory://, on a PGlite of its own, in memory like Airlock's.
+   */
+  commit: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -44,6 +47,7 @@ interface Deployment {
 async function deploy(name: string, broker: string, policyAlone: boolean): Promise<Deployment> {
   const dir = await mkdtemp(path.join(tmpdir(), "airlock-bench-"));
   let db: TestDatabase | undefined;
+  let embedded: PgliteClient | undefined;
   let running: RunningAirlock | undefined;
   let agent: AgentClient | undefined;
   const close = async (): Promise<void> => {
@@ -53,6 +57,7 @@ async function deploy(name: string, broker: string, policyAlone: boolean): Promi
       await running?.stop();
     } finally {
       try {
+        await embedded?.close();
         await db?.drop();
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -91,8 +96,9 @@ async function deploy(name: string, broker: string, policyAlone: boolean): Promi
       if (verdict.decided_by !== "policy") throw new Error(`call ${i}: ${verdict.reason}`);
     };
     for (let i = 0; i < 50; i++) await call(-1 - i);
-    const sql = db?.sql;
-    if (!sql) return { call, close };
+    let sql: SqlClient;
+    if (db) sql = db.sql;
+    else sql = embedded = await PgliteClient.open();
     await sql.exec("create table bench_commit (id bigserial primary key, at timestamptz not null default now())");
     const commit = async (): Promise<void> => {
       await sql.query("insert into bench_commit default values");
@@ -106,8 +112,8 @@ async function deploy(name: string, broker: string, policyAlone: boolean): Promi
 
 /**
  * Latency of sequential calls beside the echo's, in alternating rounds so that a machine getting busier
- * or quieter during the run weighs on both alike; then each one's throughput in a burst. With Postgres,
- * a third sequence in the same rounds: the echo whose consumer makes a durable one-row commit before it
+ * or quieter during the run weighs on both alike; then each one's throughput in a burst. A third
+ * sequence in the same rounds: the echo whose consumer makes a durable one-row commit before it
  * replies — the same path as a decision with nothing but its commit, the floor of any design that records
  * a decision before publishing its verdict.
  */
@@ -121,7 +127,7 @@ async function measure(
   try {
     const echo = await openEcho(broker);
     try {
-      const floor = airlock.commit ? await openEcho(broker, airlock.commit) : undefined;
+      const floor = await openEcho(broker, airlock.commit);
       try {
         const echoes: number[] = [];
         const floors: number[] = [];
@@ -131,14 +137,14 @@ async function measure(
         for (let round = 0; round < ROUNDS; round++) {
           const count = Math.floor(options.calls / ROUNDS) + (round < options.calls % ROUNDS ? 1 : 0);
           echoes.push(...(await timeSequential(echo.roundTrip, count, first)));
-          if (floor) floors.push(...(await timeSequential(floor.roundTrip, count, first)));
+          floors.push(...(await timeSequential(floor.roundTrip, count, first)));
           calls.push(...(await timeSequential(airlock.call, count, first)));
           first += count;
         }
         const echoPerS = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
         const callsPerS = await timeBurst(airlock.call, options.burst, 1_000_000);
         const e = summarize(echoes);
-        const f = floors.length > 0 ? summarize(floors) : undefined;
+        const f = summarize(floors);
         const c = summarize(calls);
         const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "");
         return {
@@ -151,12 +157,12 @@ async function measure(
           e2e_calls_per_s: callsPerS,
           p50_vs_echo: ratio(c.p50_ms, e.p50_ms),
           p99_vs_echo: ratio(c.p99_ms, e.p99_ms),
-          floor_p50_ms: f?.p50_ms ?? "",
-          floor_p50_vs_echo: f ? ratio(f.p50_ms, e.p50_ms) : "",
-          p50_vs_floor: f ? ratio(c.p50_ms, f.p50_ms) : "",
+          floor_p50_ms: f.p50_ms,
+          floor_p50_vs_echo: ratio(f.p50_ms, e.p50_ms),
+          p50_vs_floor: ratio(c.p50_ms, f.p50_ms),
         };
       } finally {
-        await floor?.close();
+        await floor.close();
       }
     } finally {
       await echo.close();
@@ -187,7 +193,7 @@ export async function runE2eBench(options: E2eOptions): Promise<BenchResult> {
       "Goal: p50 within 1.5× and p99 within 2× of the raw echo.",
     rows,
     notes: [
-      "floor_p50_ms: the same echo, whose consumer makes a one-row INSERT in a transaction of its own (durable commit) on the Postgres the policy decides on before it replies, measured in the same rounds. A decision is recorded durably before its verdict is published, so floor_p50_vs_echo is the least p50 ratio this machine allows, whatever else Airlock does; p50_vs_floor is what Airlock adds to that floor.",
+      "floor_p50_ms: the same echo, whose consumer makes a one-row INSERT in a transaction of its own (durable commit) on the Postgres the policy decides on (for memory://, on an in-memory PGlite like Airlock's) before it replies, measured in the same rounds. A decision is recorded durably before its verdict is published, so floor_p50_vs_echo is the least p50 ratio this machine allows, whatever else Airlock does; p50_vs_floor is what Airlock adds to that floor.",
     ],
   };
 }
