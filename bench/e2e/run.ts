@@ -7,7 +7,7 @@ import { loadConfig, newId, PgliteClient, silentLogger, type SqlClient } from "@
 import { createTestDatabase, type TestDatabase } from "@airlock/shared/testing";
 import type { BenchResult } from "../lib/result.js";
 import { summarize, timeBurst, timeSequential } from "../lib/stats.js";
-import { openEcho } from "../transport/echo.js";
+import { openEcho, type Echo } from "../transport/echo.js";
 
 /** Options of the end-to-end benchmark. */
 export interface E2eOptions {
@@ -26,7 +26,7 @@ rules:
   - { name: drops, priority: 100, when: { tool: delete_database }, action: deny, reason: never }
 `;
 
-/** Rounds the sequential calls are split into, alternating with the echo's and the floor's (see measure). */
+/** Rounds the sequential calls are split into, alternating with the echo's and the floor's (see sample). */
 const ROUNDS = 10;
 
 /** Airlock running in this process and an agent over the broker SDK. */
@@ -111,11 +111,9 @@ async function deploy(name: string, broker: string, policyAlone: boolean): Promi
 }
 
 /**
- * Latency of sequential calls beside the echo's, in alternating rounds so that a machine getting busier
- * or quieter during the run weighs on both alike; then each one's throughput in a burst. A third
- * sequence in the same rounds: the echo whose consumer makes a durable one-row commit before it
- * replies — the same path as a decision with nothing but its commit, the floor of any design that records
- * a decision before publishing its verdict.
+ * One row: the deployment, the echo and the floor (the echo whose consumer makes a durable one-row
+ * commit before it replies — the same path as a decision with nothing but its commit, the floor of any
+ * design that records a decision before publishing its verdict), sampled alike.
  */
 async function measure(
   name: string,
@@ -129,38 +127,8 @@ async function measure(
     try {
       const floor = await openEcho(broker, airlock.commit);
       try {
-        const echoes: number[] = [];
-        const floors: number[] = [];
-        const calls: number[] = [];
-        // Exactly options.calls in all: the first (calls % ROUNDS) rounds take one more.
-        let first = 0;
-        for (let round = 0; round < ROUNDS; round++) {
-          const count = Math.floor(options.calls / ROUNDS) + (round < options.calls % ROUNDS ? 1 : 0);
-          echoes.push(...(await timeSequential(echo.roundTrip, count, first)));
-          floors.push(...(await timeSequential(floor.roundTrip, count, first)));
-          calls.push(...(await timeSequential(airlock.call, count, first)));
-          first += count;
-        }
-        const echoPerS = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
-        const callsPerS = await timeBurst(airlock.call, options.burst, 1_000_000);
-        const e = summarize(echoes);
-        const f = summarize(floors);
-        const c = summarize(calls);
-        const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "");
-        return {
-          transport: policyAlone ? `${name}, policy service alone` : name,
-          echo_p50_ms: e.p50_ms,
-          echo_p99_ms: e.p99_ms,
-          echo_per_s: echoPerS,
-          e2e_p50_ms: c.p50_ms,
-          e2e_p99_ms: c.p99_ms,
-          e2e_calls_per_s: callsPerS,
-          p50_vs_echo: ratio(c.p50_ms, e.p50_ms),
-          p99_vs_echo: ratio(c.p99_ms, e.p99_ms),
-          floor_p50_ms: f.p50_ms,
-          floor_p50_vs_echo: ratio(f.p50_ms, e.p50_ms),
-          p50_vs_floor: ratio(c.p50_ms, f.p50_ms),
-        };
+        const transport = policyAlone ? `${name}, policy service alone` : name;
+        return { transport, ...(await sample(airlock, echo, floor, options)) };
       } finally {
         await floor.close();
       }
@@ -170,6 +138,50 @@ async function measure(
   } finally {
     await airlock.close();
   }
+}
+
+/**
+ * Latency of sequential calls beside the echo's and the floor's, in alternating rounds so that a machine
+ * getting busier or quieter during the run weighs on all three alike; then the echo's and the calls'
+ * throughput in a burst.
+ */
+async function sample(
+  airlock: Deployment,
+  echo: Echo,
+  floor: Echo,
+  options: E2eOptions,
+): Promise<Record<string, string | number>> {
+  const echoes: number[] = [];
+  const floors: number[] = [];
+  const calls: number[] = [];
+  // Exactly options.calls in all: the first (calls % ROUNDS) rounds take one more.
+  let first = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const count = Math.floor(options.calls / ROUNDS) + (round < options.calls % ROUNDS ? 1 : 0);
+    echoes.push(...(await timeSequential(echo.roundTrip, count, first)));
+    floors.push(...(await timeSequential(floor.roundTrip, count, first)));
+    calls.push(...(await timeSequential(airlock.call, count, first)));
+    first += count;
+  }
+  const echoPerS = await timeBurst(echo.roundTrip, options.burst, 1_000_000);
+  const callsPerS = await timeBurst(airlock.call, options.burst, 1_000_000);
+  const e = summarize(echoes);
+  const f = summarize(floors);
+  const c = summarize(calls);
+  const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "");
+  return {
+    echo_p50_ms: e.p50_ms,
+    echo_p99_ms: e.p99_ms,
+    echo_per_s: echoPerS,
+    e2e_p50_ms: c.p50_ms,
+    e2e_p99_ms: c.p99_ms,
+    e2e_calls_per_s: callsPerS,
+    p50_vs_echo: ratio(c.p50_ms, e.p50_ms),
+    p99_vs_echo: ratio(c.p99_ms, e.p99_ms),
+    floor_p50_ms: f.p50_ms,
+    floor_p50_vs_echo: ratio(f.p50_ms, e.p50_ms),
+    p50_vs_floor: ratio(c.p50_ms, f.p50_ms),
+  };
 }
 
 /**

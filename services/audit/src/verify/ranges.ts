@@ -7,14 +7,13 @@ import { readHeadAndRecorded } from "../store/log.js";
 import type { VerifyWorkers } from "./worker-pool.js";
 
 /**
- * How far a chain has been verified: every entry before `seq` checked out, and every checkpoint with a
- * tree size up to `claimsThrough` (-1: none yet, not even one of size 0) matched and was signed.
+ * How far a chain has been verified: every entry before `frontier.size` checked out (`head` is the chain
+ * hash after them), and so did every checkpoint up to that size — none at all while it is 0, not even
+ * one of size 0.
  */
 export interface VerifiedPrefix {
-  seq: number;
   head: Buffer;
   frontier: MerkleFrontier;
-  claimsThrough: number;
   /** The size of the last checkpoint that checked out, and how many did. */
   vouched: number;
   good: number;
@@ -22,7 +21,7 @@ export interface VerifiedPrefix {
 
 /** Nothing verified yet. */
 export function emptyPrefix(): VerifiedPrefix {
-  return { seq: 0, head: ZERO_HASH, frontier: MerkleFrontier.empty(), claimsThrough: -1, vouched: 0, good: 0 };
+  return { head: ZERO_HASH, frontier: MerkleFrontier.empty(), vouched: 0, good: 0 };
 }
 
 /** Options of {@link verifyRanges}. */
@@ -113,14 +112,7 @@ function join(
     vouched = claim.tree_size;
     good++;
   }
-  return {
-    seq: range.end,
-    head: Buffer.from(result.end.head),
-    frontier: extend(prefix.frontier, result.end),
-    claimsThrough: range.end,
-    vouched,
-    good,
-  };
+  return { head: Buffer.from(result.end.head), frontier: extend(prefix.frontier, result.end), vouched, good };
 }
 
 function extend(frontier: MerkleFrontier, snapshot: RangeSnapshot): MerkleFrontier {

@@ -163,8 +163,10 @@ async function verifyChain(
   options: ChainOptions,
   prefix: VerifiedPrefix,
 ): Promise<ChainReport> {
-  const verifier = new ChainVerifier(prefix);
-  const checkpoints = new CheckpointStream(sql, chain, options.kept, prefix.claimsThrough);
+  const verified = prefix.frontier.size;
+  const verifier = new ChainVerifier({ seq: verified, head: prefix.head, frontier: prefix.frontier });
+  // The checkpoints up to the prefix's size checked out with it; with an empty prefix, none did.
+  const checkpoints = new CheckpointStream(sql, chain, options.kept, verified > 0 ? verified : -1);
   let { vouched, good } = prefix;
   const report = (problem?: Problem): ChainReport => ({
     chain,
@@ -200,7 +202,7 @@ async function verifyChain(
 
   let problem = await reached();
   if (problem) return report(problem);
-  let ahead: Promise<StoredEntry[]> | undefined = readEntries(sql, chain, prefix.seq - 1, options.pageSize);
+  let ahead: Promise<StoredEntry[]> | undefined = readEntries(sql, chain, verified - 1, options.pageSize);
   while (ahead) {
     const page: StoredEntry[] = await ahead;
     const last = page.at(-1);
