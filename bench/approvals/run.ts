@@ -19,6 +19,7 @@ import {
 import { createTestDatabase } from "@airlock/shared/testing";
 import { MIGRATIONS, SCHEMA, startApprovalsService } from "@airlock/approvals";
 import type { KeyObject } from "node:crypto";
+import { benchNamespace, tidyNamespace } from "../lib/namespace.js";
 import type { BenchResult } from "../lib/result.js";
 import { since, summarize, timeSequential } from "../lib/stats.js";
 
@@ -54,15 +55,13 @@ export async function runApprovalsBench(options: ApprovalsBenchOptions = {}): Pr
     const baseline = await insertBaseline(db.sql, inserts);
 
     await migrate(db.sql, { schema: SCHEMA, directory: MIGRATIONS });
-    const transport = await createTransport(brokerUrl, {
-      logger: silentLogger(),
-      namespace: `benchap${newId()
-        .slice(0, 6)
-        .toLowerCase()
-        .replace(/[^a-z0-9]/g, "")}`,
-    });
+    const namespace = benchNamespace();
+    const transport = await createTransport(brokerUrl, { logger: silentLogger(), namespace });
     await transport.start();
-    stops.push(() => transport.close());
+    stops.push(
+      () => tidyNamespace(brokerUrl, namespace),
+      () => transport.close(),
+    );
     const keys = new Map<string, KeyObject>();
     const reviewers = parseReviewersFile(
       POOL.map((person) => {

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { connectBroker, type AgentClient } from "@airlock/client";
 import { runAirlock, type RunningAirlock } from "@airlock/cli/runtime";
-import { loadConfig, newId, PgliteClient, silentLogger, type SqlClient } from "@airlock/shared";
+import { loadConfig, PgliteClient, silentLogger, type SqlClient } from "@airlock/shared";
 import { createTestDatabase, type TestDatabase } from "@airlock/shared/testing";
+import { benchNamespace, tidyNamespace } from "../lib/namespace.js";
 import type { BenchResult } from "../lib/result.js";
 import { summarize, timeBurst, timeSequential } from "../lib/stats.js";
 import { openEcho, type Echo } from "../transport/echo.js";
@@ -46,6 +47,7 @@ interface Deployment {
  */
 async function deploy(name: string, broker: string, policyAlone: boolean): Promise<Deployment> {
   const dir = await mkdtemp(path.join(tmpdir(), "airlock-bench-"));
+  const namespace = benchNamespace();
   let db: TestDatabase | undefined;
   let embedded: PgliteClient | undefined;
   let running: RunningAirlock | undefined;
@@ -61,6 +63,7 @@ async function deploy(name: string, broker: string, policyAlone: boolean): Promi
         await db?.drop();
       } finally {
         await rm(dir, { recursive: true, force: true });
+        await tidyNamespace(broker, namespace);
       }
     }
   };
@@ -69,10 +72,6 @@ async function deploy(name: string, broker: string, policyAlone: boolean): Promi
     await writeFile(policyPath, POLICY);
     await writeFile(path.join(dir, "reviewers.yaml"), "{}\n");
     db = name === "memory" ? undefined : await createTestDatabase();
-    const namespace = `bench${newId()
-      .slice(0, 8)
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, "")}`;
     const config = loadConfig({
       AIRLOCK_BROKER: name === "memory" ? `memory://${namespace}` : broker,
       DATABASE_URL: db?.url ?? "pglite://memory",

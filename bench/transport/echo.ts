@@ -3,11 +3,11 @@ import {
   actionDigest,
   createEvent,
   createTransport,
-  newId,
   silentLogger,
   type AirlockEvent,
   type Transport,
 } from "@airlock/shared";
+import { benchNamespace, tidyNamespace } from "../lib/namespace.js";
 import type { BenchResult } from "../lib/result.js";
 import { summarize, timeBurst, timeSequential } from "../lib/stats.js";
 
@@ -45,13 +45,12 @@ export interface Echo {
  * that is recorded before its verdict can add).
  */
 export async function openEcho(url: string, beforeReply?: () => Promise<void>): Promise<Echo> {
-  const transport: Transport = await createTransport(url, {
-    logger: silentLogger(),
-    namespace: `bench${newId()
-      .slice(0, 8)
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, "")}`,
-  });
+  const namespace = benchNamespace();
+  const transport: Transport = await createTransport(url, { logger: silentLogger(), namespace });
+  const close = async (): Promise<void> => {
+    await transport.close();
+    await tidyNamespace(url, namespace);
+  };
   await transport.start();
   const waiting = new Map<string, () => void>();
   const roundTrip = async (n: number): Promise<void> => {
@@ -98,10 +97,10 @@ export async function openEcho(url: string, beforeReply?: () => Promise<void>): 
     // Warm up: connections, topic metadata, JIT.
     for (let i = 0; i < 50; i++) await roundTrip(-1 - i);
   } catch (error) {
-    await transport.close();
+    await close();
     throw error;
   }
-  return { roundTrip, close: () => transport.close() };
+  return { roundTrip, close };
 }
 
 /** Latency of sequential round trips and throughput of a burst on one broker. */

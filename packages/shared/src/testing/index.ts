@@ -1,4 +1,5 @@
 // Test support, imported as "@airlock/shared/testing" — never from production code.
 export * from "./database.js";
 export * from "./ports.js";
+export * from "./rabbitmq.js";
 export * from "./wait.js";
