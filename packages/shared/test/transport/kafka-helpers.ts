@@ -65,6 +65,7 @@ export class CuttableNetwork {
   readonly #open = new Set<net.Socket>();
   #refusedPort: number | undefined;
   #cut = false;
+  #answersLost = false;
 
   /** The kafkajs socket factory to give the client. */
   readonly socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
@@ -74,6 +75,16 @@ export class CuttableNetwork {
         : net.connect({ host, port }, onConnect);
     this.#open.add(socket);
     socket.once("close", () => this.#open.delete(socket));
+    // While answers are lost, what the broker sends back never reaches kafkajs: the connection is reset as
+    // the answer arrives, after the broker has acted on the request.
+    const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+    socket.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+      if (event === "data" && this.#answersLost) {
+        socket.destroy(resetError("the broker's answer lost by the test"));
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
     return socket;
   };
 
@@ -88,12 +99,25 @@ export class CuttableNetwork {
     this.#cut = true;
     // What a client sees when the path to its broker breaks mid-connection. A plain destroy() would go unnoticed:
     // kafkajs listens for 'end' and 'error', not 'close', and would wait out its 30 s request timeout instead.
-    for (const socket of this.#open)
-      socket.destroy(Object.assign(new Error("read ECONNRESET (network cut by the test)"), { code: "ECONNRESET" }));
+    for (const socket of this.#open) socket.destroy(resetError("network cut by the test"));
   }
 
-  /** Let connections through again. */
+  /**
+   * Let requests reach the broker but lose every answer: the connection is reset as the answer comes in.
+   * What a client sees when the broker acted on a request and then went away (a restart, a network break)
+   * before its answer arrived.
+   */
+  loseAnswers(): void {
+    this.#answersLost = true;
+  }
+
+  /** Let connections through again, answers included. */
   heal(): void {
     this.#cut = false;
+    this.#answersLost = false;
   }
+}
+
+function resetError(why: string): Error {
+  return Object.assign(new Error(`read ECONNRESET (${why})`), { code: "ECONNRESET" });
 }

@@ -5,13 +5,17 @@ import { kafkaFault, producerStateLost } from "./errors.js";
 import type { ProduceMessage } from "./produce-batcher.js";
 
 /**
- * The process's idempotent producer, replaced when the broker and it no longer agree on its sequence
- * numbers. After a broker restart the broker may answer OUT_OF_ORDER_SEQUENCE_NUMBER (or forget the
- * producer id) for every later request — kafkajs marks that non-retriable, and without a new producer id
- * nothing would ever be published again, while each refused event looked refused for good and was
- * dead-lettered. Here such an answer retires the producer, a new one (new producer id, sequences from 0)
- * takes over, and the publish fails as retriable, so its caller sends it again through the new one —
- * at least once, as everywhere.
+ * The process's idempotent producer, replaced whenever its sequence numbers can no longer be trusted:
+ *
+ * - After a broker restart the broker may answer OUT_OF_ORDER_SEQUENCE_NUMBER (or forget the producer id)
+ *   for every later request — kafkajs marks that non-retriable, and without a new producer id nothing
+ *   would ever be published again, while each refused event looked refused for good and was dead-lettered.
+ * - After a publish that failed without the broker's word (a lost connection, a timeout): the broker may
+ *   have written it, and kafkajs reuses its sequence numbers for the next messages, which the broker then
+ *   takes for duplicates and drops while answering "written" (test/transport/kafka.lost-answer.int.test.ts).
+ *
+ * Either way a new producer (new producer id, sequences from 0) takes over, and the publish fails as
+ * retriable, so its caller sends it again through the new one — at least once, as everywhere.
  */
 export class IdempotentProducer {
   readonly #kafka: Kafka;
@@ -78,7 +82,13 @@ export class IdempotentProducer {
           },
         );
       }
-      throw kafkaFault(`${what} failed`, error);
+      const fault = kafkaFault(`${what} failed`, error);
+      // Retriable: the broker may have written the request before its answer was lost. kafkajs handed the
+      // sequence numbers back, and would give them to the next messages; the broker takes a batch with a
+      // sequence it has seen for a duplicate, whatever it carries, answers "written" and drops it. A new
+      // producer id starts sequences afresh, so what is sent next is never mistaken for what went before.
+      if (fault.retriable) this.#replace(error);
+      throw fault;
     }
   }
 
