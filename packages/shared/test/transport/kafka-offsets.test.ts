@@ -24,6 +24,23 @@ describe("kafka commit positions", () => {
     expect(p.uncommitted()).toBeUndefined();
   });
 
+  it("hands out nothing past a rewound message until that message comes again", () => {
+    const p = new PartitionOffsets();
+    p.finish(p.handOut(4n));
+    p.handOut(5n);
+    p.rewind(5n);
+    // Fetched before the seek took effect: finishing it must not commit over offset 5.
+    const early = p.handOut(6n);
+    expect(early.live).toBe(false);
+    p.finish(early);
+    expect(p.uncommitted()).toBe(5n);
+    const again = p.handOut(5n);
+    expect(again.live).toBe(true);
+    p.finish(again);
+    p.finish(p.handOut(6n));
+    expect(p.uncommitted()).toBe(7n);
+  });
+
   it("forgets what was handed out after a rewind, so a failed message is read again before anything past it commits", () => {
     const p = new PartitionOffsets();
     const failed = p.handOut(5n);

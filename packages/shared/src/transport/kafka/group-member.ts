@@ -189,6 +189,8 @@ export class GroupMember implements RawConsumer {
     if (this.#offsetsOf(incarnation, topic, partition) !== offsets || offsets.rewinds !== rewinds) return;
     const offset = BigInt(message.offset);
     const handout = offsets.handOut(offset);
+    // Past a rewound message that has not come again: it will, and this one after it.
+    if (!handout.live) return;
     const key = message.key?.toString("utf8") ?? "";
     if (this.#keys && !this.#keys.has(key)) {
       // Not for this member: committed along with the rest.

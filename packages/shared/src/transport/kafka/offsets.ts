@@ -19,17 +19,28 @@ export class PartitionOffsets {
   #committable: bigint | undefined;
   #committed: bigint | undefined;
   #rewinds = 0;
+  /** Rewound to here: until this offset comes again, a later one was fetched before the rewind took effect. */
+  #resumeAt: bigint | undefined;
 
   /** How often this partition was rewound: a message fetched before a rewind is not handed out after it. */
   get rewinds(): number {
     return this.#rewinds;
   }
 
-  /** Record that the message at `offset` goes to the handler. */
+  /**
+   * Record that the message at `offset` goes to the handler. After a rewind, a message past the rewound
+   * offset that arrives before that offset does (fetched before the seek took effect, or a seek that did
+   * not happen) comes back not live: it must not reach the handler, because finishing it would move the
+   * position over the message that failed — committing an event nobody handled.
+   */
   handOut(offset: bigint): Handout {
+    if (this.#resumeAt !== undefined) {
+      if (offset > this.#resumeAt) return { offset, finished: false, live: false };
+      this.#resumeAt = undefined;
+    }
     const last = this.#pending.at(-1);
     // kafkajs went back (a seek, a re-fetch after an error): what was handed out from there on counts no more.
-    if (last && offset <= last.offset) this.rewind(offset);
+    if (last && offset <= last.offset) this.#forgetFrom(offset);
     const handout: Handout = { offset, finished: false, live: true };
     this.#pending.push(handout);
     return handout;
@@ -49,6 +60,11 @@ export class PartitionOffsets {
 
   /** Forget every message handed out at or after `offset`: the partition is read again from there. */
   rewind(offset: bigint): void {
+    this.#forgetFrom(offset);
+    if (this.#resumeAt === undefined || offset < this.#resumeAt) this.#resumeAt = offset;
+  }
+
+  #forgetFrom(offset: bigint): void {
     this.#rewinds++;
     for (let last = this.#pending.at(-1); last && last.offset >= offset; last = this.#pending.at(-1)) {
       this.#pending.pop();
