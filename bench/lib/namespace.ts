@@ -1,5 +1,5 @@
 import { newId } from "@airlock/shared";
-import { deleteNamespaced } from "@airlock/shared/testing";
+import { tidyBroker } from "@airlock/shared/testing";
 
 /** A namespace of its own for one deployment or echo of a run: its topics, queues and groups. */
 export function benchNamespace(): string {
@@ -10,15 +10,10 @@ export function benchNamespace(): string {
 }
 
 /**
- * Delete a namespace's RabbitMQ queues and exchanges once the run is done with them: every run makes new
- * ones, and a broker holding thousands of leftover queues takes minutes to restart. Best effort — it
- * needs `rabbitmqctl`, which a remote broker's machine has, not this one.
+ * Delete a namespace's queues and exchanges (RabbitMQ) or topics and groups (Kafka) once the run is done
+ * with them: every run makes new ones, and a broker holding thousands of leftovers degrades. Best effort —
+ * on RabbitMQ it needs `rabbitmqctl`, which a remote broker's machine has, not this one.
  */
-export async function tidyNamespace(url: string, namespace: string): Promise<void> {
-  if (!url.startsWith("amqp")) return;
-  try {
-    await deleteNamespaced(url, [namespace]);
-  } catch (error) {
-    console.warn(`bench: the queues of ${namespace} stay on the broker: ${(error as Error).message}`);
-  }
+export function tidyNamespace(url: string, namespace: string): Promise<void> {
+  return tidyBroker(url, [namespace]);
 }

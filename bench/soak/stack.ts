@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createReviewer, type Reviewer } from "@airlock/client";
 import { formatPublicKey, generateReviewerKeyPair, reviewersFileLine, type SqlClient } from "@airlock/shared";
-import { createTestDatabase, uniqueNamespace } from "@airlock/shared/testing";
+import { createTestDatabase, tidyBroker, uniqueNamespace } from "@airlock/shared/testing";
 import { WORKLOAD_POLICY, WORKLOAD_REVIEWERS } from "./policy.js";
 import { ServiceProcesses } from "./processes.js";
 
@@ -85,6 +85,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     try {
       await processes.stop();
     } finally {
+      await tidyBroker(options.broker, [namespace]);
       await db.drop();
       await rm(dataDir, { recursive: true, force: true });
     }

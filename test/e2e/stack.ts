@@ -14,7 +14,7 @@ import {
   silentLogger,
   writeReviewerKey,
 } from "@airlock/shared";
-import { createTestDatabase, uniqueNamespace } from "@airlock/shared/testing";
+import { createTestDatabase, tidyBroker, uniqueNamespace } from "@airlock/shared/testing";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BIN = path.join(root, "packages", "cli", "dist", "bin.js");
@@ -141,6 +141,7 @@ export async function startDistributedStack(
           }),
       ),
     );
+    await tidyBroker(broker, [namespace]);
     await db.drop();
   };
   try {

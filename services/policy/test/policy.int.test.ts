@@ -16,7 +16,7 @@ import {
   type EventData,
   type Transport,
 } from "@airlock/shared";
-import { createTestDatabase, uniqueNamespace, waitFor, type TestDatabase } from "@airlock/shared/testing";
+import { createTestDatabase, tidyBroker, uniqueNamespace, waitFor, type TestDatabase } from "@airlock/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS, startPolicyService, type RunningPolicyService } from "../src/index.js";
 import { BROKERS, INSTANCES, POLICY, REPLIES } from "./int-fixtures.js";
@@ -111,6 +111,7 @@ describe.each(BROKERS)("the policy service over $name", ({ name, url }) => {
   afterAll(async () => {
     await Promise.allSettled(services.map((service) => service.stop()));
     await Promise.allSettled(transports.map((transport) => transport.close()));
+    await tidyBroker(url, [namespace]);
     await db?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -27,7 +27,9 @@ export async function writeFigures(suite: Suite, name: string, figures: Record<s
     name,
     at: new Date().toISOString(),
     mode: process.env["AIRLOCK_FAULTS_LONG"] === "1" ? "long" : "short",
-    machine: { cpus: os.cpus().length, node: process.version },
+    machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg().map((n) => +n.toFixed(2)) },
+    // The busy cores test/faults/repeat.mjs ran beside the test (--load): part of what a replay must repeat.
+    busy_cores: Number(process.env["AIRLOCK_FAULTS_LOAD"] ?? 0),
     ...figures,
   };
   // Formatted as `npm run lint` (prettier --check .) wants every JSON file in the tree.

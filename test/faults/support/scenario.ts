@@ -1,3 +1,5 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { settleAndCheck } from "../../../bench/soak/invariants.js";
 import { seededRandom } from "../../../bench/soak/policy.js";
@@ -6,6 +8,8 @@ import { Workload } from "../../../bench/soak/workload.js";
 import { SERVICES } from "../../../bench/soak/processes.js";
 import { FaultInjector, LONG, SEED, SKIP } from "./faults.js";
 import { writeFigures } from "./results.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 /** The brokers fault runs use. */
 export const FAULT_BROKERS = {
@@ -94,6 +98,7 @@ export function describeFaultRun(options: FaultRunOptions): void {
         await w.stop();
         const report = await settleAndCheck({ url: s.url, sql: s.sql, workload: w }).catch(async (error: unknown) => {
           await writeFigures("faults", `${options.name}-${options.broker}`, {
+            ...replay(options, started),
             error: String(error),
             crashes: s.processes.crashes(),
             faults: faults.injected,
@@ -104,10 +109,7 @@ export function describeFaultRun(options: FaultRunOptions): void {
         const crashes = s.processes.crashes();
         const failed = report.violations.length > 0 || crashes.length > 0;
         await writeFigures("faults", `${options.name}-${options.broker}`, {
-          broker: options.broker,
-          seed: SEED,
-          skipped: [...SKIP],
-          duration_s: Math.round((Date.now() - started) / 1000),
+          ...replay(options, started),
           faults_injected: faults.injected.length,
           faults: faults.injected,
           ...report.figures,
@@ -131,6 +133,22 @@ export function describeFaultRun(options: FaultRunOptions): void {
       options.timeoutMs,
     );
   });
+}
+
+/**
+ * What a replay needs, kept in every results file, passed or failed: the seed of the schedule, the fault
+ * kinds left out, how long the run took, and the one command that runs it again under the same load.
+ */
+function replay(options: FaultRunOptions, started: number): Record<string, unknown> {
+  const file = path.relative(repoRoot, expect.getState().testPath ?? "");
+  const load = Number(process.env["AIRLOCK_FAULTS_LOAD"] ?? 0);
+  return {
+    broker: options.broker,
+    seed: SEED,
+    skipped: [...SKIP],
+    duration_s: Math.round((Date.now() - started) / 1000),
+    replay: `npm run test:faults:repeat -- --files=${file} --seed=${SEED} --load=${load} --runs=1${LONG ? " --long" : ""}${SKIP.size > 0 ? ` --skip=${[...SKIP].join(",")}` : ""}`,
+  };
 }
 
 /** The last lines each service wrote, for the results file of a failed run. */

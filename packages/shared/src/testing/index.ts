@@ -3,3 +3,5 @@ export * from "./database.js";
 export * from "./ports.js";
 export * from "./rabbitmq.js";
 export * from "./wait.js";
+export * from "./kafka.js";
+export * from "./tidy.js";

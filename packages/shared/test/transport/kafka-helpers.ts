@@ -3,6 +3,8 @@ import { Kafka, logLevel, type ISocketFactory } from "kafkajs";
 import { freePort } from "../../src/testing/ports.js";
 import { parseKafkaUrl } from "../../src/transport/kafka/settings.js";
 
+export { deleteKafkaNamespaced as deleteNamespaced } from "../../src/testing/kafka.js";
+
 /** The Kafka the integration tests use: AIRLOCK_TEST_KAFKA_URL, else the local broker (tools/kafka/start.sh). */
 export function kafkaTestUrl(): string {
   return process.env.AIRLOCK_TEST_KAFKA_URL ?? "kafka://127.0.0.1:9092";
@@ -23,34 +25,6 @@ export async function groupsStartingWith(url: string, prefix: string): Promise<s
   await admin.connect();
   try {
     return (await admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.startsWith(prefix));
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/**
- * Delete the topics and consumer groups whose names start with one of these namespaces (`<namespace>.`).
- * Names are unique per test anyway; this keeps a shared broker from piling up thousands of partitions.
- */
-export async function deleteNamespaced(
-  url: string,
-  namespaces: Iterable<string>,
-): Promise<{ topics: number; groups: number }> {
-  const prefixes = [...namespaces].map((namespace) => `${namespace}.`);
-  if (prefixes.length === 0) return { topics: 0, groups: 0 };
-  const ours = (name: string): boolean => prefixes.some((prefix) => name.startsWith(prefix));
-  const admin = new Kafka({
-    clientId: "airlock-test-cleanup",
-    brokers: parseKafkaUrl(url).brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    const groups = (await admin.listGroups()).groups.map((group) => group.groupId).filter(ours);
-    if (groups.length > 0) await admin.deleteGroups(groups);
-    const topics = (await admin.listTopics()).filter(ours);
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    return { topics: topics.length, groups: groups.length };
   } finally {
     await admin.disconnect();
   }

@@ -17,7 +17,7 @@ import {
   type SqlClient,
   type Transport,
 } from "@airlock/shared";
-import { createPgliteDatabase, createTestDatabase, uniqueNamespace } from "@airlock/shared/testing";
+import { createPgliteDatabase, createTestDatabase, tidyBroker, uniqueNamespace } from "@airlock/shared/testing";
 import { MIGRATIONS, startApprovalsService } from "../../src/index.js";
 
 // One approvals deployment for an integration test: a fresh database on the real Postgres, a transport
@@ -92,6 +92,8 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     cleanups.push(() => db.drop());
     await migrate(db.sql, { schema: "approvals", directory: MIGRATIONS });
     const namespace = uniqueNamespace("ap");
+    // Last, after the transport closed: its queues or topics go from the broker.
+    cleanups.push(() => tidyBroker(options.brokerUrl, [namespace]));
     const transport = await createTransport(options.brokerUrl, {
       logger: silentLogger(),
       namespace,
