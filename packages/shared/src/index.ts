@@ -1,6 +1,7 @@
 // @airlock/shared: what every service stands on. Import from here, not from deep paths.
 export * from "./canonical-json.js";
 export * from "./digest.js";
+export * from "./identity.js";
 export * from "./ids.js";
 export * from "./limits.js";
 export * from "./errors.js";

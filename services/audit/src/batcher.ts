@@ -131,7 +131,19 @@ export class AppendBatcher {
   async #commit(batch: Waiting[]): Promise<void> {
     try {
       const results = await this.#appender.append(byChain(batch));
-      for (const waiting of batch) waiting.resolve();
+      const conflicts = new Set([...results.values()].flatMap((result) => [...result.conflicts]));
+      for (const waiting of batch) {
+        if (!conflicts.has(waiting.entry)) waiting.resolve();
+        else {
+          // Dead-lettered by the transport with this reason, so the refusal is itself in the log.
+          this.#log.warn({ event_id: waiting.entry.event_id }, "an event id recorded with other content came again");
+          waiting.reject(
+            new PoisonMessageError(
+              `event id ${waiting.entry.event_id} (${waiting.entry.type}) is recorded with other content: this copy is refused as a conflict`,
+            ),
+          );
+        }
+      }
       this.#report(results);
     } catch (error) {
       if (isRetriableAppendFailure(error) || batch.length === 1) {

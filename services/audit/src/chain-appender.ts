@@ -41,7 +41,7 @@ export class ChainAppender {
     const [chain, entries] = [...byChain][0]!;
     const head = this.#heads.get(chain);
     if (!head) return undefined;
-    const linked = linkEntries(head, entries, new Set());
+    const linked = linkEntries(head, entries, new Map());
     try {
       if (!(await insertEntriesIfHead(this.#sql, chain, linked.rows, head))) return undefined;
     } catch (error) {
@@ -51,7 +51,12 @@ export class ChainAppender {
       throw error;
     }
     this.#heads.set(chain, linked.head);
-    const result = { appended: linked.rows.length, duplicates: entries.length - linked.rows.length, head: linked.head };
+    const result = {
+      appended: linked.rows.length,
+      duplicates: entries.length - linked.rows.length - linked.conflicts.size,
+      conflicts: linked.conflicts,
+      head: linked.head,
+    };
     return new Map([[chain, result]]);
   }
 }

@@ -19,7 +19,7 @@ function events(n: number) {
 }
 
 function chain(n: number): StoredEntry[] {
-  const { rows } = linkEntries({ nextSeq: 0, hash: ZERO_HASH }, events(n).map(prepareEntry), new Set());
+  const { rows } = linkEntries({ nextSeq: 0, hash: ZERO_HASH }, events(n).map(prepareEntry), new Map());
   return rows.map((row) => ({ ...row, event: row.text }));
 }
 
@@ -49,7 +49,7 @@ describe("linking entries", () => {
     const { rows, head } = linkEntries(
       { nextSeq: 0, hash: ZERO_HASH },
       [...prepared, prepared[1]!],
-      new Set(["event-0"]),
+      new Map([["event-0", prepared[0]!.leaf_hash]]),
     );
     expect(rows.map((r) => [r.seq, r.event_id])).toEqual([
       [0, "event-1"],

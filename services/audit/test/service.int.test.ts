@@ -82,6 +82,30 @@ describe("audit service on the memory transport and Postgres", () => {
     expect(await count(db.sql)).toBe(2);
   });
 
+  it("refuses another event under a recorded id as a conflict: dead-lettered, and the first stays", async () => {
+    const t = await transport();
+    await service(db.sql, t, { maxDelayMs: 5 });
+    const event = toolCall("agent-c", 1);
+    await t.publish(event);
+    await waitFor(async () => (await count(db.sql, `event_id = '${event.id}'`)) === 1, "the event recorded");
+    // The same id, other content: arriving alone, and beside a redelivery of the original in one batch.
+    const decoy: AirlockEvent = { ...event, data: { ...event.data, tool: "delete_database" } } as AirlockEvent;
+    await Promise.all([t.publish(decoy), t.publish(event)]);
+    await waitFor(
+      async () =>
+        (await count(
+          db.sql,
+          `type = 'airlock.dead_letter' and event like '%${event.id}%recorded with other content%'`,
+        )) >= 1,
+      "the conflicting copy dead-lettered and its dead letter recorded",
+    );
+    const { rows } = await db.sql.query<{ event: string }>(`select event from audit.log where event_id = $1`, [
+      event.id,
+    ]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.event).not.toContain("delete_database");
+  });
+
   it("two instances consuming together leave one valid chain with every event once", async () => {
     const second = new PgClient(db.url, { logger: silentLogger(), max: 5 });
     cleanups.push(() => second.close());

@@ -2,20 +2,23 @@ import { readFile } from "node:fs/promises";
 import type { KeyObject } from "node:crypto";
 import { isMap, isScalar, parseDocument, stringify, LineCounter } from "yaml";
 import { ConfigError } from "../errors.js";
+import { canonicalId } from "../identity.js";
 import { parsePublicKey } from "./keys.js";
 
-/** Each registered reviewer's Ed25519 public key, by reviewer id (`AIRLOCK_REVIEWERS`). */
+/** Each registered reviewer's Ed25519 public key, by canonical reviewer id ({@link canonicalId}; `AIRLOCK_REVIEWERS`). */
 export type ReviewerKeys = ReadonlyMap<string, KeyObject>;
 
 /**
  * Parse a reviewers file: a YAML mapping of reviewer id → `ed25519:<base64 public key>`. Every bad entry
- * is reported at once, each with its line, in one ConfigError naming `where`.
+ * is reported at once, each with its line, in one ConfigError naming `where`. Two ids that are one
+ * reviewer once compared canonically (case, Unicode form, white space) are an error: which key would be theirs?
  */
 export function parseReviewersFile(text: string, where = "AIRLOCK_REVIEWERS"): ReviewerKeys {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const problems: string[] = document.errors.map((error) => `${where}: ${error.message.split("\n")[0]}`);
   const keys = new Map<string, KeyObject>();
+  const spelled = new Map<string, string>();
   if (problems.length === 0 && document.contents !== null) {
     if (!isMap(document.contents)) {
       problems.push(`${where}: must be a mapping of reviewer id to "ed25519:<base64 public key>"`);
@@ -37,7 +40,14 @@ export function parseReviewersFile(text: string, where = "AIRLOCK_REVIEWERS"): R
         }
         const parsed = parsePublicKey(value.trim());
         if (!parsed.ok) problems.push(`${at(pair.value)}: ${id}: ${parsed.reason}`);
-        else keys.set(id, parsed.key);
+        else if (spelled.has(canonicalId(id))) {
+          problems.push(
+            `${at(pair.key)}: ${id}: the same reviewer as ${spelled.get(canonicalId(id))!} (ids compare without case, Unicode form or surrounding spaces)`,
+          );
+        } else {
+          spelled.set(canonicalId(id), id);
+          keys.set(canonicalId(id), parsed.key);
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 import { sign, verify, type KeyObject } from "node:crypto";
 import { canonicalBytes } from "../canonical-json.js";
+import { canonicalId } from "../identity.js";
 import type { EventData } from "../events/registry.js";
 import type { ReviewerKeys } from "./reviewers-file.js";
 
@@ -31,7 +32,7 @@ export function signVote(vote: UnsignedVote, privateKey: KeyObject): SignedVote 
  * malformed base64, wrong length).
  */
 export function verifyVote(vote: SignedVote, reviewers: ReviewerKeys): Authenticity {
-  const key = reviewers.get(vote.reviewer);
+  const key = reviewers.get(canonicalId(vote.reviewer));
   if (!key) return "unknown_reviewer";
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(vote.signature)) return "bad_signature";
   const signature = Buffer.from(vote.signature, "base64");

@@ -1,3 +1,4 @@
+import { sameId } from "@airlock/shared";
 import { expire } from "./lifecycle.js";
 import { standing, tallyOf } from "./tally.js";
 import type { Authenticity, CountedVote, RefusalReason, RequestSnapshot, Resolution, Verdict } from "./types.js";
@@ -40,7 +41,8 @@ export function decideVote(
   if (authenticity === "bad_signature")
     return refused("bad_signature", `the signature is not ${vote.reviewer}'s over this vote`);
 
-  const previous = request.votes.find((counted) => counted.reviewer === vote.reviewer);
+  // Reviewer ids compare in one canonical form: "Alice" and "alice " are one reviewer, and the requester.
+  const previous = request.votes.find((counted) => sameId(counted.reviewer, vote.reviewer));
   if (previous?.vote_id === vote.vote_id) return { kind: "redelivered" };
 
   if (vote.action_digest !== request.action_digest) {
@@ -58,11 +60,11 @@ export function decideVote(
 
   const { requirement, requester } = request;
   const confirmed = request.votes.some((counted) => counted.role === "confirm");
-  if (vote.reviewer === requester) {
+  if (sameId(vote.reviewer, requester)) {
     if (requirement.confirm_by_requester && !confirmed) return count(request, { ...pick(vote), role: "confirm" });
     return refused("self_approval", `${vote.reviewer} requested this call and cannot vote on it`);
   }
-  if (!requirement.reviewers.includes(vote.reviewer)) {
+  if (!requirement.reviewers.some((reviewer) => sameId(reviewer, vote.reviewer))) {
     return refused("not_a_member", `${vote.reviewer} is not one of the request's reviewers`);
   }
   if (requirement.confirm_by_requester && !confirmed) {

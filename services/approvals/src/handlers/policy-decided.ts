@@ -1,9 +1,10 @@
 import { PoisonMessageError, enqueueEvents, newId, type AirlockEvent } from "@airlock/shared";
 import { openRequest } from "../core/index.js";
 import { openedEvent } from "../outgoing.js";
-import { SCHEMA, cancellationOf, claimEvent, insertRequest, type RequestRow } from "../store/index.js";
+import { SCHEMA, cancellationOf, insertRequest, type RequestRow } from "../store/index.js";
 import { NO_EFFECTS, type Effects, type HandlerContext } from "./context.js";
 import { commitResolution } from "./resolution.js";
+import { firstDelivery } from "./claim.js";
 
 /**
  * `policy.decided` with action `escalate` opens one approval request for the call and publishes
@@ -22,7 +23,7 @@ export async function handlePolicyDecided(
   if (!requirement) throw new PoisonMessageError(`escalated call ${decision.call_id} carries no approval requirement`);
 
   return ctx.sql.transaction(async (tx) => {
-    if (!(await claimEvent(tx, event.id, event.type))) return NO_EFFECTS;
+    if (!(await firstDelivery(tx, event))) return NO_EFFECTS;
     const now = ctx.now();
     const requester = decision.context.user ?? null;
     const cancellation = await cancellationOf(tx, decision.call_id);

@@ -1,8 +1,9 @@
 import type { AirlockEvent } from "@airlock/shared";
 import { cancel } from "../core/index.js";
-import { claimEvent, lockRequestByCall, recordCancellation, toSnapshot, votesOf } from "../store/index.js";
+import { lockRequestByCall, recordCancellation, toSnapshot, votesOf } from "../store/index.js";
 import { NO_EFFECTS, type Effects, type HandlerContext } from "./context.js";
 import { commitResolution } from "./resolution.js";
+import { firstDelivery } from "./claim.js";
 
 /**
  * `tool_call.cancelled`: the agent no longer waits; its pending request ends `cancelled`, verdict deny.
@@ -15,7 +16,7 @@ export async function handleToolCallCancelled(
 ): Promise<Effects> {
   const { call_id, agent_id, reason } = event.data;
   return ctx.sql.transaction(async (tx) => {
-    if (!(await claimEvent(tx, event.id, event.type))) return NO_EFFECTS;
+    if (!(await firstDelivery(tx, event))) return NO_EFFECTS;
     const now = ctx.now();
     await recordCancellation(tx, { call_id, agent_id, reason: reason ?? null, at: now });
     const request = await lockRequestByCall(tx, call_id);

@@ -1,9 +1,10 @@
 import { enqueueEvents, verifyVote, type AirlockEvent } from "@airlock/shared";
 import { decideVote } from "../core/index.js";
 import { refusedEvent } from "../outgoing.js";
-import { SCHEMA, claimEvent, insertRefusal, insertVote, lockRequest, toSnapshot, votesOf } from "../store/index.js";
+import { SCHEMA, insertRefusal, insertVote, lockRequest, toSnapshot, votesOf } from "../store/index.js";
 import { NO_EFFECTS, type Effects, type HandlerContext } from "./context.js";
 import { commitResolution } from "./resolution.js";
+import { firstDelivery } from "./claim.js";
 
 /**
  * `vote.cast`: lock the request's row, let the core decide, and commit the vote or its refusal — and,
@@ -16,7 +17,7 @@ export async function handleVoteCast(ctx: HandlerContext, event: AirlockEvent<"a
   // Signature checking is CPU work: done before the transaction, so the row lock is held for SQL only.
   const authenticity = verifyVote(vote, ctx.reviewers);
   return ctx.sql.transaction(async (tx) => {
-    if (!(await claimEvent(tx, event.id, event.type))) return NO_EFFECTS;
+    if (!(await firstDelivery(tx, event))) return NO_EFFECTS;
     const now = ctx.now();
     const request = await lockRequest(tx, vote.request_id);
     // The votes are read by a statement of their own, after the lock is held: under READ COMMITTED it

@@ -1,16 +1,33 @@
-import type { Queryable } from "@airlock/shared";
+import { canonicalBytes, sha256Hex, type AirlockEvent, type Queryable } from "@airlock/shared";
 
 /**
- * Claim an event for this transaction: true the first time its id is seen, false when it was handled
- * before. Inside the handler's transaction, so the claim commits with the effects or not at all; a
- * second delivery racing the first waits on the primary key and then sees it taken.
+ * What claiming an event found: `claimed` the first time its id is seen; `seen` when it was handled
+ * before with the same content (a redelivery); `conflict` when the id was handled before with other
+ * content.
  */
-export async function claimEvent(tx: Queryable, eventId: string, type: string): Promise<boolean> {
-  const { rows } = await tx.query(
-    `insert into approvals.processed_events (event_id, type) values ($1, $2) on conflict (event_id) do nothing returning event_id`,
-    [eventId, type],
+export type Claim = "claimed" | "seen" | "conflict";
+
+/**
+ * Claim an event for this transaction, in one round trip. Inside the handler's transaction, so the claim
+ * commits with the effects or not at all; a second delivery racing the first waits on the primary key
+ * and then sees it taken. The event's digest is kept beside its id, so a different event under a
+ * handled id is told from a redelivery.
+ */
+export async function claimEvent(tx: Queryable, event: AirlockEvent): Promise<Claim> {
+  const digest = sha256Hex(canonicalBytes(event));
+  // The outer SELECT reads the statement's snapshot, from before the INSERT: a stored digest means the
+  // id was there already.
+  const { rows } = await tx.query<{ claimed: boolean; digest: string | null }>(
+    `with claimed as (
+       insert into approvals.processed_events (event_id, type, digest) values ($1, $2, $3)
+       on conflict (event_id) do nothing returning event_id)
+     select exists (select 1 from claimed) as claimed,
+            (select digest from approvals.processed_events where event_id = $1) as digest`,
+    [event.id, event.type, digest],
   );
-  return rows.length === 1;
+  const row = rows[0]!;
+  if (row.claimed) return "claimed";
+  return row.digest === null || row.digest === digest ? "seen" : "conflict";
 }
 
 /** Remember that the agent cancelled a call, for a request that may not exist yet. */

@@ -38,8 +38,11 @@ export function brokersUnderTest(): Array<{ name: string; url: string }> {
   });
 }
 
-/** Reviewers with keys: alice, bob, carol (the pool), dave (the requester), erin (registered, in no pool). */
-export const PEOPLE = ["alice", "bob", "carol", "dave", "erin"] as const;
+/**
+ * Reviewers with keys: alice, bob, carol (the pool), dave (the requester), erin (registered, in no pool),
+ * zoë (for ids in several spellings).
+ */
+export const PEOPLE = ["alice", "bob", "carol", "dave", "erin", "zo\u00eb"] as const;
 export type Person = (typeof PEOPLE)[number];
 const KEYS = new Map<string, KeyObject>();
 const lines = PEOPLE.map((person) => {

@@ -35,21 +35,37 @@ export function prepareEntry(event: AirlockEvent): PreparedEntry {
   return { event_id: event.id, type: event.type, subject: event.subject ?? null, text, leaf_hash: leafHash(text) };
 }
 
+/** Linked rows to insert, the new head, and the entries refused as conflicts. */
+export interface Linked {
+  rows: NewEntry[];
+  head: ChainHead;
+  /**
+   * Entries whose event id is recorded (or earlier in the batch) with other content: not a redelivery but
+   * another event under a taken id. Never recorded in its place, never silently dropped: refused.
+   */
+  conflicts: Set<PreparedEntry>;
+}
+
 /**
- * Link entries onto a chain, in the order given, skipping ids already recorded (`known`) and repeats
- * within the batch. Returns the rows to insert and the new head.
+ * Link entries onto a chain, in the order given, skipping ids already recorded (`known`: id → leaf hash)
+ * and repeats within the batch; an id seen with another leaf hash is a conflict.
  */
 export function linkEntries(
   head: ChainHead,
   entries: readonly PreparedEntry[],
-  known: ReadonlySet<string>,
-): { rows: NewEntry[]; head: ChainHead } {
-  const seen = new Set(known);
+  known: ReadonlyMap<string, Buffer>,
+): Linked {
+  const seen = new Map(known);
   const rows: NewEntry[] = [];
+  const conflicts = new Set<PreparedEntry>();
   let { nextSeq, hash } = head;
   for (const entry of entries) {
-    if (seen.has(entry.event_id)) continue;
-    seen.add(entry.event_id);
+    const before = seen.get(entry.event_id);
+    if (before) {
+      if (!before.equals(entry.leaf_hash)) conflicts.add(entry);
+      continue;
+    }
+    seen.set(entry.event_id, entry.leaf_hash);
     const linked = chainHash(hash, entry.leaf_hash);
     // Spelled out: an object spread here cost ~2.5 µs an entry (V8 copies property by property).
     rows.push({
@@ -65,5 +81,5 @@ export function linkEntries(
     nextSeq++;
     hash = linked;
   }
-  return { rows, head: { nextSeq, hash } };
+  return { rows, head: { nextSeq, hash }, conflicts };
 }

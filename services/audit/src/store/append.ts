@@ -5,8 +5,10 @@ import { insertEntries, lockChain, readHeadAndRecorded, registerChain } from "./
 /** What one append transaction did to one chain. */
 export interface ChainAppend {
   appended: number;
-  /** Entries skipped because their event id was already recorded. */
+  /** Entries skipped because their event id was already recorded, with the same content. */
   duplicates: number;
+  /** Entries refused because their event id was already recorded with other content. */
+  conflicts: ReadonlySet<PreparedEntry>;
   head: ChainHead;
 }
 
@@ -24,7 +26,7 @@ export async function appendEntries(
     for (const chain of chains) await lockChain(tx, chain);
     // After the locks: anything another writer recorded before us has committed and is visible
     // (READ COMMITTED takes a fresh snapshot per statement).
-    const known = new Set<string>();
+    const known = new Map<string, Buffer>();
     const results = new Map<string, ChainAppend>();
     for (const chain of chains) {
       const entries = byChain.get(chain)!;
@@ -33,14 +35,15 @@ export async function appendEntries(
         chain,
         entries.map((entry) => entry.event_id),
       );
-      for (const id of recorded) known.add(id);
+      for (const [id, leaf] of recorded) known.set(id, leaf);
       const linked = linkEntries(head, entries, known);
       if (head.nextSeq === 0 && linked.rows.length > 0) await registerChain(tx, chain);
       await insertEntries(tx, chain, linked.rows);
-      for (const row of linked.rows) known.add(row.event_id);
+      for (const row of linked.rows) known.set(row.event_id, row.leaf_hash);
       results.set(chain, {
         appended: linked.rows.length,
-        duplicates: entries.length - linked.rows.length,
+        duplicates: entries.length - linked.rows.length - linked.conflicts.size,
+        conflicts: linked.conflicts,
         head: linked.head,
       });
     }

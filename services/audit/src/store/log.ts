@@ -14,16 +14,18 @@ export async function lockChain(tx: Queryable, chain: string): Promise<void> {
 }
 
 /**
- * The chain's head and which of `ids` are already recorded (in any chain), in one round trip: the two
- * reads every append makes under its lock.
+ * The chain's head and which of `ids` are already recorded (in any chain), with their leaf hashes, in
+ * one round trip: the two reads every append makes under its lock.
  */
 export async function readHeadAndRecorded(
   q: Queryable,
   chain: string,
   ids: readonly string[],
-): Promise<{ head: ChainHead; recorded: string[] }> {
-  const { rows } = await q.query<{ seq: number | null; hash: Buffer | null; recorded: string[] }>(
-    `select h.seq, h.hash, array(select event_id from audit.log where event_id = any($2::text[])) as recorded
+): Promise<{ head: ChainHead; recorded: Map<string, Buffer> }> {
+  const { rows } = await q.query<{ seq: number | null; hash: Buffer | null; ids: string[]; leaves: string[] }>(
+    `select h.seq, h.hash,
+            array(select event_id from audit.log where event_id = any($2::text[]) order by event_id) as ids,
+            array(select encode(leaf_hash, 'hex') from audit.log where event_id = any($2::text[]) order by event_id) as leaves
      from (select 1) as one
      left join lateral (select seq, hash from audit.log where chain = $1 order by seq desc limit 1) as h on true`,
     [chain, ids],
@@ -33,7 +35,8 @@ export async function readHeadAndRecorded(
     row.seq === null || row.hash === null
       ? { nextSeq: 0, hash: ZERO_HASH }
       : { nextSeq: Number(row.seq) + 1, hash: row.hash };
-  return { head, recorded: row.recorded };
+  const recorded = new Map(row.ids.map((id, i) => [id, Buffer.from(row.leaves[i]!, "hex")] as const));
+  return { head, recorded };
 }
 
 /** Note a chain's existence (its first append), so checkpointing and verification find it. */
