@@ -6,8 +6,9 @@ import type { BrokerAdapter, ConsumeOptions, RawConsumer, RawHandler, RawMessage
  * from the start of the topic when the group is new; members share a group's messages; a message leaves
  * the queue only when a handler acknowledged it, and one a closing member did not handle goes back to
  * the front; at most one message per key is in flight in a group (unless the group is `ordered: false`),
- * so one key's messages are handled in order even across members. It does not survive the process: that
- * is what the real brokers are for.
+ * so one key's messages are handled in order even across members. A group that joins later starts at the
+ * oldest message the topic keeps ({@link MEMORY_RETENTION}). It does not survive the process: that is what
+ * the real brokers are for.
  */
 export class MemoryAdapter implements BrokerAdapter {
   readonly kind = "memory";
@@ -54,10 +55,48 @@ interface Stored {
   value: Buffer;
 }
 
+/**
+ * How much of a topic the memory broker keeps for consumer groups that join later (a new durable group
+ * starts at the oldest message kept, as a new Kafka group starts at the oldest its retention kept). Every
+ * group that exists holds its own copy of what it has not yet handled; this is only the replay log, so
+ * that a long-running `npm start` does not keep every event it ever carried.
+ */
+export const MEMORY_RETENTION = { messages: 10_000, bytes: 32 * 1024 * 1024 } as const;
+
+/** A topic's replay log: the newest messages within {@link MEMORY_RETENTION}. */
+class TopicLog {
+  #messages: Stored[] = [];
+  #first = 0;
+  #bytes = 0;
+
+  push(stored: Stored): void {
+    this.#messages.push(stored);
+    this.#bytes += stored.value.length + stored.key.length;
+    while (this.size > 1 && (this.size > MEMORY_RETENTION.messages || this.#bytes > MEMORY_RETENTION.bytes)) {
+      const dropped = this.#messages[this.#first]!;
+      this.#bytes -= dropped.value.length + dropped.key.length;
+      this.#first++;
+    }
+    // Compact now and then rather than shifting on every publish.
+    if (this.#first > 1024 && this.#first * 2 > this.#messages.length) {
+      this.#messages = this.#messages.slice(this.#first);
+      this.#first = 0;
+    }
+  }
+
+  get size(): number {
+    return this.#messages.length - this.#first;
+  }
+
+  *[Symbol.iterator](): IterableIterator<Stored> {
+    for (let i = this.#first; i < this.#messages.length; i++) yield this.#messages[i]!;
+  }
+}
+
 /** The brokers of one process, by name: `memory://` is "default"; `memory://other` another one. */
 export class MemoryHub {
   static readonly #hubs = new Map<string, MemoryHub>();
-  readonly #topics = new Map<string, Stored[]>();
+  readonly #topics = new Map<string, TopicLog>();
   readonly #groups = new Map<string, Group>();
 
   /** The hub with this name, created on first use. */
@@ -67,10 +106,10 @@ export class MemoryHub {
     return hub;
   }
 
-  /** A topic's log, created on first use. */
-  topic(name: string): Stored[] {
+  /** A topic's replay log, created on first use. */
+  topic(name: string): TopicLog {
     let log = this.#topics.get(name);
-    if (!log) this.#topics.set(name, (log = []));
+    if (!log) this.#topics.set(name, (log = new TopicLog()));
     return log;
   }
 
