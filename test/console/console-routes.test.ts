@@ -11,7 +11,7 @@ import {
 } from "@airlock/shared";
 import { uniqueNamespace, waitFor } from "@airlock/shared/testing";
 // Until services/gateway/src/index.ts re-exports the console, it is imported from its folder.
-import { consoleRoutes, type ApprovalChange } from "@airlock/gateway";
+import { consoleRoutes, STREAM_LIMITS, type ApprovalChange } from "@airlock/gateway";
 
 // The console's server side on its own: the page and its files, and the live feed, with the approvals
 // store replaced by a reader the test scripts.
@@ -142,5 +142,33 @@ describe("the console's routes", () => {
     // Closing the server ends the stream rather than waiting on it.
     await server!.close();
     server = undefined;
+  });
+  it("bounds the event streams one address may hold open, with a JSON error past the bound", async () => {
+    const url = await start(() => Promise.resolve(null));
+    const streams: Array<{ reader: ReadableStreamDefaultReader<Uint8Array>; abort: AbortController }> = [];
+    for (let i = 0; i < STREAM_LIMITS.perAddress; i++) {
+      const abort = new AbortController();
+      const response = await fetch(`${url}/v1/events/approvals`, { signal: abort.signal });
+      expect(response.status).toBe(200);
+      streams.push({ reader: response.body!.getReader(), abort });
+    }
+    const refused = await fetch(`${url}/v1/events/approvals`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("10");
+    expect(await refused.json()).toMatchObject({ error: { code: "too_many_streams" } });
+    // A stream that closes makes room for another.
+    const first = streams.shift()!;
+    first.abort.abort();
+    await first.reader.cancel().catch(() => undefined);
+    await waitFor(async () => {
+      const again = await fetch(`${url}/v1/events/approvals`);
+      if (again.status === 200) {
+        await again.body?.cancel();
+        return true;
+      }
+      await again.body?.cancel();
+      return false;
+    }, "room for a stream once one closed");
+    for (const stream of streams) stream.abort.abort();
   });
 });

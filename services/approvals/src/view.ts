@@ -1,4 +1,4 @@
-import type { RefusalRow, RequestRow, VoteRow } from "./store/index.js";
+import type { RefusalPage, RefusalRow, RequestRow, VoteRow } from "./store/index.js";
 
 /** A request as the read API shows it: what a reviewer needs to decide, and where the vote stands. */
 export interface ApprovalView {
@@ -34,6 +34,10 @@ export interface ApprovalView {
 
 /** {@link ApprovalView} plus the refused votes (GET /v1/approvals/:id). */
 export interface ApprovalDetail extends ApprovalView {
+  /** How many votes were refused in all; `refusals` holds the first page of them. */
+  refusals_total: number;
+  /** The `after` of the next page (GET /v1/approvals/:id/refusals), or null when `refusals` is all. */
+  refusals_next_after: number | null;
   refusals: Array<{
     vote_id: string;
     reviewer: string;
@@ -94,18 +98,25 @@ export function approvalView(request: RequestRow, votes: readonly VoteRow[], now
 export function approvalDetail(
   request: RequestRow,
   votes: readonly VoteRow[],
-  refusals: readonly RefusalRow[],
+  refusals: RefusalPage,
   now: Date,
 ): ApprovalDetail {
   return {
     ...approvalView(request, votes, now),
-    refusals: refusals.map((refusal) => ({
-      vote_id: refusal.vote_id,
-      reviewer: refusal.reviewer,
-      verdict: refusal.verdict,
-      reason: refusal.reason,
-      detail: refusal.detail,
-      refused_at: refusal.refused_at.toISOString(),
-    })),
+    refusals_total: refusals.total,
+    refusals_next_after: refusals.next_after,
+    refusals: refusals.rows.map(refusalView),
+  };
+}
+
+/** One refused vote as the API shows it. */
+export function refusalView(refusal: RefusalRow): ApprovalDetail["refusals"][number] {
+  return {
+    vote_id: refusal.vote_id,
+    reviewer: refusal.reviewer,
+    verdict: refusal.verdict,
+    reason: refusal.reason,
+    detail: refusal.detail,
+    refused_at: refusal.refused_at.toISOString(),
   };
 }

@@ -15,7 +15,16 @@ import {
 import { createHttpServer, createMetrics, silentLogger, writeReviewerKey } from "@airlock/shared";
 import { waitFor } from "@airlock/shared/testing";
 import { approvalRoutes } from "../src/index.js";
-import { escalation, handled, keyOf, onlyVerdict, open, startDeployment, type Deployment } from "./support/index.js";
+import {
+  escalation,
+  handled,
+  keyOf,
+  onlyVerdict,
+  open,
+  startDeployment,
+  voteEvent,
+  type Deployment,
+} from "./support/index.js";
 
 // The approvals routes of the HTTP API and the reviewer SDK that uses them, against a running service.
 
@@ -40,6 +49,41 @@ describe("approvals HTTP API and reviewer SDK", () => {
     await app?.close();
     await d?.stop();
     if (keysDir) await rm(keysDir, { recursive: true, force: true });
+  });
+
+  it("pages the listing newest first with a cursor, and refused votes a page at a time", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await open(d, escalation({ timeout_ms: 600_000 })));
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    type Page = { approvals: Array<{ id: string }>; next_before: string | null };
+    const first = (await (await fetch(`${base}/v1/approvals?limit=2`)).json()) as Page;
+    expect(first.approvals.map((a) => a.id)).toEqual([ids[2], ids[1]]);
+    expect(first.next_before).toEqual(expect.any(String));
+    const second = (await (await fetch(`${base}/v1/approvals?limit=2&before=${first.next_before!}`)).json()) as Page;
+    expect(second.approvals[0]!.id).toBe(ids[0]);
+    const bad = await fetch(`${base}/v1/approvals?before=not-a-cursor`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: "bad_request" } });
+
+    // Three votes from someone outside the pool: three refusals, read two and one.
+    const call = escalation({ timeout_ms: 600_000 });
+    const id = await open(d, call);
+    const votes = [0, 1, 2].map(() => voteEvent(id, call.action_digest, "erin", "approve"));
+    for (const vote of votes) await d.transport.publish(vote);
+    await handled(d, votes);
+    type Refusals = { refusals: Array<{ vote_id: string }>; total: number; next_after: number | null };
+    const page = (await (await fetch(`${base}/v1/approvals/${id}/refusals?limit=2`)).json()) as Refusals;
+    expect(page.total).toBe(3);
+    expect(page.refusals).toHaveLength(2);
+    const rest = (await (
+      await fetch(`${base}/v1/approvals/${id}/refusals?limit=2&after=${page.next_after!}`)
+    ).json()) as Refusals;
+    expect(rest).toMatchObject({ total: 3, next_after: null });
+    expect([...page.refusals, ...rest.refusals].map((r) => r.vote_id).sort()).toEqual(
+      votes.map((v) => v.data.vote_id).sort(),
+    );
+    const detail = (await (await fetch(`${base}/v1/approvals/${id}`)).json()) as Refusals & { refusals_total: number };
+    expect(detail).toMatchObject({ refusals_total: 3, refusals_next_after: null });
   });
 
   it("lists pending requests with what a reviewer needs to decide", async () => {

@@ -5,7 +5,8 @@ import { DEFAULT_CHAIN } from "./core/entry.js";
 import { consistencyProof, inclusionProof, type ProofRefusal } from "./proofs.js";
 import { latestCheckpoint, listCheckpoints, listKeys, signedPart, type StoredCheckpoint } from "./store/checkpoints.js";
 import { listEntries } from "./store/events.js";
-import { verify } from "./verify/verify.js";
+import { Coalescer } from "./verify/coalesce.js";
+import { verify, type VerifyReport } from "./verify/verify.js";
 
 /** What the audit routes read. */
 export interface AuditRoutesDeps {
@@ -50,6 +51,9 @@ function refused(refusal: ProofRefusal): HttpError {
  */
 export function auditRoutes(deps: AuditRoutesDeps): FastifyPluginAsync {
   const { sql } = deps;
+  // Anyone who reaches the API may ask for a verification, which reads the whole chain: requests that
+  // arrive together share one run, two run at once at most, and past 32 waiting the answer is 503.
+  const verifications = new Coalescer<VerifyReport>({ running: 2, waiting: 32 });
   return (app) => {
     app.get("/v1/audit/events", async (request) => {
       const query = parse(EventsQuery, request.query);
@@ -66,9 +70,16 @@ export function auditRoutes(deps: AuditRoutesDeps): FastifyPluginAsync {
       return { chain: query.chain, events, next_after_seq: events.length === query.limit && last ? last.seq : null };
     });
 
-    app.get("/v1/audit/verify", async (request) => {
+    app.get("/v1/audit/verify", async (request, reply) => {
       const query = parse(VerifyQuery, request.query);
-      return verify(sql, query.chain === undefined ? {} : { chain: query.chain });
+      const report = verifications.run(query.chain ?? "", () =>
+        verify(sql, query.chain === undefined ? {} : { chain: query.chain }),
+      );
+      if (!report) {
+        void reply.header("retry-after", "5");
+        throw new HttpError(503, "busy", "too many verifications are waiting; try again shortly");
+      }
+      return report;
     });
 
     app.get("/v1/audit/proofs/:seq", async (request) => {

@@ -3,4 +3,10 @@ export * from "./gateway.js";
 export * from "./verdicts.js";
 export * from "./routes/tool-calls.js";
 export * from "./call-status.js";
-export { consoleRoutes, APPROVAL_EVENTS_PATH, type ConsoleDeps, type ApprovalChange } from "./console/index.js";
+export {
+  consoleRoutes,
+  APPROVAL_EVENTS_PATH,
+  STREAM_LIMITS,
+  type ConsoleDeps,
+  type ApprovalChange,
+} from "./console/index.js";

@@ -138,14 +138,16 @@ export async function getRequest(q: Queryable, id: string): Promise<RequestRow |
 /** The newest requests, optionally only those in one state (read API). */
 export async function listRequests(
   q: Queryable,
-  options: { state?: RequestState; limit: number },
+  options: { state?: RequestState; limit: number; before?: { opened_at: Date; id: string } },
 ): Promise<RequestRow[]> {
+  // Keyset pagination, newest first: the page after `before` starts below it in (opened_at desc, id).
   const { rows } = await q.query<RequestRow>(
     `select ${COLUMNS} from approvals.requests
-     where $1::text is null or state = $1
+     where ($1::text is null or state = $1)
+       and ($3::timestamptz is null or opened_at < $3 or (opened_at = $3 and id > $4))
      order by opened_at desc, id
      limit $2`,
-    [options.state ?? null, options.limit],
+    [options.state ?? null, options.limit, options.before?.opened_at.toISOString() ?? null, options.before?.id ?? ""],
   );
   return rows;
 }

@@ -69,14 +69,34 @@ export async function insertRefusal(tx: Queryable, refusal: RefusalRow): Promise
   );
 }
 
-/** The refused votes of a request, oldest first. */
-export async function refusalsOf(q: Queryable, requestId: string): Promise<RefusalRow[]> {
-  const { rows } = await q.query<RefusalRow>(
-    `select request_id, vote_id, reviewer, verdict, reason, detail, event_id, refused_at
-     from approvals.refusals where request_id = $1 order by id`,
-    [requestId],
-  );
-  return rows;
+/** A page of refused votes: the rows, how many there are in all, and the `after` of the next page (null: the last). */
+export interface RefusalPage {
+  rows: RefusalRow[];
+  total: number;
+  next_after: number | null;
+}
+
+/** A page of a request's refused votes, oldest first, after the refusal numbered `after`. */
+export async function refusalsOf(
+  q: Queryable,
+  requestId: string,
+  page: { after?: number; limit: number },
+): Promise<RefusalPage> {
+  // Anyone can make a request's refusals grow (a vote from nobody is refused and recorded), so they are
+  // read a page at a time, never all at once. One row more than the page says whether another follows.
+  const [{ rows }, { rows: counted }] = await Promise.all([
+    q.query<RefusalRow & { id: number }>(
+      `select id::int as id, request_id, vote_id, reviewer, verdict, reason, detail, event_id, refused_at
+       from approvals.refusals where request_id = $1 and id > $2 order by id limit $3`,
+      [requestId, page.after ?? 0, page.limit + 1],
+    ),
+    q.query<{ total: number }>(`select count(*)::int as total from approvals.refusals where request_id = $1`, [
+      requestId,
+    ]),
+  ]);
+  const more = rows.length > page.limit;
+  const shown = rows.slice(0, page.limit);
+  return { rows: shown, total: counted[0]!.total, next_after: more ? shown.at(-1)!.id : null };
 }
 
 /** The counted votes of several requests (a listing), in the order they counted. */

@@ -5,7 +5,7 @@ import { eventStreamRoute } from "./event-stream.js";
 import { staticAssetRoutes } from "./static-assets.js";
 
 export { ApprovalFeed, type ApprovalChange, type ApprovalReader, type ChangeListener } from "./approval-feed.js";
-export { APPROVAL_EVENTS_PATH } from "./event-stream.js";
+export { APPROVAL_EVENTS_PATH, STREAM_LIMITS } from "./event-stream.js";
 export { CONSOLE_ASSETS } from "./static-assets.js";
 
 /** What the console's routes need. */
