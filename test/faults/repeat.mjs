@@ -11,14 +11,15 @@
 //   --long, --skip=KINDS   as for `npm run test:faults`
 //   --no-docs     leave RELIABILITY.md alone
 //
-// Writes test/faults/results/repeat-<quiet|loaded>.json (each run's file, seed, status and duration) and
-// keeps the results file of every failed run as test/faults/results/failed/<name>-<seed>.json. Unless
-// --no-docs, or --seed is given, it rewrites RELIABILITY.md's repeated-runs table from both repeat files.
+// Adds the runs to test/faults/results/repeat-<quiet|loaded>.json (each run's file, seed, status and
+// duration; a file's earlier runs there are replaced) and keeps the results file of every failed run as
+// test/faults/results/failed/<name>-<seed>.json. Unless --no-docs, or --seed is given (a replay, kept in
+// repeat-replay-<seed>.json), it rewrites RELIABILITY.md's repeated-runs table.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { format, resolveConfig } from "prettier";
+import { rewriteRepeatTable, saveRepeat } from "./repeat-table.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -85,24 +86,18 @@ for (let run = 1; run <= runs; run++) {
   }
 }
 
-const kind = load > 0 ? "loaded" : "quiet";
-const summary = {
+const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim();
+const batch = {
   at: new Date().toISOString(),
-  commit: spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim(),
+  commit,
   command: `npm run test:faults:repeat -- ${process.argv.slice(2).join(" ")}`.trim(),
   busy_cores: load,
-  suites: Object.fromEntries(
-    files.map((file) => {
-      const of = record.filter((r) => r.file === file);
-      return [file, { passed: of.filter((r) => r.passed).length, runs: of.length }];
-    }),
-  ),
   runs: record,
 };
-const summaryFile = path.join(resultsDir, `repeat-${kind}${seed ? `-seed-${seed}` : ""}.json`);
-writeFileSync(summaryFile, await prettyJson(summaryFile, summary));
-process.stdout.write(`\n${JSON.stringify(summary.suites, null, 2)}\n`);
-if (!flag("no-docs") && !seed) await rewriteDoc();
+// A replay (--seed) is not a count of how often a suite holds: it is kept apart.
+const saved = await saveRepeat(root, seed ? `replay-${seed}` : load > 0 ? "loaded" : "quiet", batch);
+process.stdout.write(`\n${JSON.stringify(saved.suites, null, 2)}\n`);
+if (!flag("no-docs") && !seed) rewriteRepeatTable(root);
 process.exit(record.every((r) => r.passed) ? 0 : 1);
 
 function fail(message) {
@@ -134,38 +129,4 @@ function resultsWrittenSince(since) {
     .filter((name) => name.endsWith(".json") && !name.startsWith("repeat-") && name !== "summary.json")
     .map((name) => path.join(resultsDir, name))
     .filter((file) => statSync(file).mtimeMs >= since);
-}
-
-async function prettyJson(file, value) {
-  return format(JSON.stringify(value), { ...((await resolveConfig(file)) ?? {}), parser: "json" });
-}
-
-/** RELIABILITY.md's table of repeated runs, from repeat-quiet.json and repeat-loaded.json. */
-async function rewriteDoc() {
-  const doc = path.join(root, "RELIABILITY.md");
-  const begin = "<!-- repeat -->";
-  const end = "<!-- /repeat -->";
-  const text = readFileSync(doc, "utf8");
-  const from = text.indexOf(begin);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) return;
-  const read = (name) => {
-    const file = path.join(resultsDir, `repeat-${name}.json`);
-    return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
-  };
-  const quiet = read("quiet");
-  const loaded = read("loaded");
-  const all = [...new Set([...Object.keys(quiet?.suites ?? {}), ...Object.keys(loaded?.suites ?? {})])];
-  const cell = (of, file) => {
-    const s = of?.suites[file];
-    return s ? `${s.passed} / ${s.runs}` : "—";
-  };
-  const lines = [
-    `_Quiet: \`${quiet?.command ?? "not run"}\`${quiet ? ` at ${quiet.commit} on ${quiet.at}` : ""}. Loaded: \`${loaded?.command ?? "not run"}\`${loaded ? ` at ${loaded.commit} on ${loaded.at} (${loaded.busy_cores} busy core${loaded.busy_cores === 1 ? "" : "s"} beside each run)` : ""}. Each run's seed, status and duration: \`test/faults/results/repeat-*.json\`; a failed run's results file, with its \`replay\` command: \`test/faults/results/failed/\`._`,
-    "",
-    "| suite | passed / runs, quiet | passed / runs, loaded |",
-    "| --- | --- | --- |",
-    ...all.map((file) => `| \`${file}\` | ${cell(quiet, file)} | ${cell(loaded, file)} |`),
-  ];
-  writeFileSync(doc, text.slice(0, from) + begin + "\n" + lines.join("\n") + "\n" + text.slice(to));
 }
