@@ -1,5 +1,6 @@
 import type { Logger, SignedCheckpoint, SqlClient } from "@airlock/shared";
-import { writeCheckpoint } from "./checkpoint-writer.js";
+import { CheckpointState } from "./checkpoint-state.js";
+import { writeCheckpoint, type SignedState } from "./checkpoint-writer.js";
 import type { AuditSigner } from "./signing-key.js";
 import { latestCheckpoint } from "./store/checkpoints.js";
 import { listChains } from "./store/log.js";
@@ -15,6 +16,11 @@ export interface CheckpointerOptions {
   intervalMs: number;
   /** Told after each checkpoint commits (publishing, metrics). */
   onCheckpoint?: (checkpoint: SignedCheckpoint) => void;
+  /**
+   * Where to keep what this signer signed last (beside its key, outside the database); default nowhere:
+   * kept in memory for the life of the process only.
+   */
+  stateDir?: string;
 }
 
 /**
@@ -34,6 +40,7 @@ export class Checkpointer {
   #running: Promise<void> | undefined;
   #stopped = false;
   #stopping: Promise<void> | undefined;
+  #state: CheckpointState | undefined;
 
   constructor(options: CheckpointerOptions) {
     this.#options = options;
@@ -42,6 +49,7 @@ export class Checkpointer {
 
   /** Learn where each chain's checkpoints stand, then arm the interval timer. */
   async start(): Promise<void> {
+    this.#state = await CheckpointState.load(this.#options.stateDir);
     for (const chain of await listChains(this.#options.sql)) {
       this.#covered.set(chain, (await latestCheckpoint(this.#options.sql, chain))?.tree_size ?? 0);
     }
@@ -106,11 +114,17 @@ export class Checkpointer {
 
   async #checkpoint(chain: string): Promise<void> {
     try {
+      const state = this.#state ?? (this.#state = await CheckpointState.load(this.#options.stateDir));
+      const kept = state.of(chain);
+      let signedState: SignedState | undefined;
       const checkpoint = await writeCheckpoint(this.#options.sql, {
         chain,
         signer: this.#options.signer,
         now: new Date(),
+        ...(kept ? { kept } : {}),
+        keep: (next) => (signedState = next),
       });
+      if (checkpoint && signedState) await state.keep(chain, signedState);
       if (checkpoint) {
         this.#covered.set(chain, checkpoint.tree_size);
         this.#log.info(

@@ -23,3 +23,4 @@ export type { ChainAppend } from "./store/append.js";
 /** The log's multi-row INSERT and its parameters: benchmarks run the same statement against a plain table. */
 export { insertEntriesSql, insertEntriesParams } from "./store/log.js";
 export type { NewEntry } from "./core/entry.js";
+export { CHECKPOINT_STATE_FILE, CheckpointState } from "./checkpoint-state.js";

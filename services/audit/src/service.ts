@@ -67,6 +67,9 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<Running
     every: config.AIRLOCK_CHECKPOINT_EVERY,
     intervalMs: config.AIRLOCK_CHECKPOINT_INTERVAL,
     onCheckpoint: () => relay.kick(),
+    // Beside the key it signs with: what it signed last, which the database cannot rewrite. A key handed
+    // in (tests) has no directory; its state lives as long as the process.
+    ...(deps.signingKey ? {} : { stateDir: config.AIRLOCK_DATA_DIR }),
   });
   await checkpointer.start();
   const maxSize = deps.batch?.maxSize ?? 256;
