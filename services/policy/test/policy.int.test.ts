@@ -229,7 +229,7 @@ describe.each(BROKERS)("the policy service over $name", ({ name, url }) => {
     expect(counted).toBe(1000);
   });
 
-  it("a redelivered or repeated call is neither counted nor decided twice", async () => {
+  it("a redelivered call is neither counted nor decided twice; another event reusing its call_id is dead-lettered", async () => {
     const before = await handled();
     const original = call("search_documents");
     const sameEventAgain = original;
@@ -240,7 +240,14 @@ describe.each(BROKERS)("the policy service over $name", ({ name, url }) => {
       data: original.data,
     });
     await publishAll([original, sameEventAgain, sameCallNewEvent]);
-    await waitFor(async () => (await handled()) >= before + 3, "three deliveries handled");
+    await waitFor(async () => (await handled()) >= before + 2, "two deliveries handled");
+    await waitFor(
+      () => deadLetters.some((letter) => letter.data.raw.includes(sameCallNewEvent.id)),
+      "the reused call_id dead-lettered",
+    );
+    const letter = deadLetters.find((l) => l.data.raw.includes(sameCallNewEvent.id))!;
+    expect(letter.data).toMatchObject({ topic: TOPICS.toolCalls, consumer: "policy" });
+    expect(letter.data.reason).toContain(`duplicate_call: call_id ${original.data.call_id} was already submitted`);
     // Whatever the three deliveries enqueued has been published once the outbox is empty.
     await waitFor(async () => (await outboxSize()) === 0, "the outbox drained");
     await waitFor(() => decisions.has(original.data.call_id), "the decision");
