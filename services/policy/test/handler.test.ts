@@ -1,4 +1,4 @@
-import { createEvent, migrate, PoisonMessageError, TOPICS, type SqlClient } from "@airlock/shared";
+import { createEvent, migrate, PoisonMessageError, replyTopic, TOPICS, type SqlClient } from "@airlock/shared";
 import { createPgliteDatabase } from "@airlock/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findDecision, handleToolCallRequested, MIGRATIONS, runCalls, verdictData } from "../src/index.js";
@@ -41,7 +41,7 @@ describe("handleToolCallRequested", () => {
   });
 
   it("records an allow and enqueues policy.decided and the verdict to reply_to (and its audited copy), in one transaction", async () => {
-    const data = call({ call_id: "c-allow", run_id: "r-1", reply_to: "my.replies" });
+    const data = call({ call_id: "c-allow", run_id: "r-1", reply_to: replyTopic("agent-1", "my-replies") });
     const event = requested(data);
     const handled = await handleToolCallRequested(deps(), event);
     expect(handled).toMatchObject({ status: "decided", decision: { action: "allow", rule: null } });
@@ -49,7 +49,7 @@ describe("handleToolCallRequested", () => {
     const rows = await outbox("c-allow");
     expect(rows.map((row) => [row.event.type, row.topic, row.key])).toEqual([
       ["airlock.policy.decided", TOPICS.decisions, data.agent_id],
-      ["airlock.verdict.final", "my.replies", data.agent_id],
+      ["airlock.verdict.final", "airlock.replies.agent-1.my-replies", data.agent_id],
       ["airlock.verdict.final", TOPICS.verdicts, data.agent_id],
     ]);
     expect(rows[1]!.event.data).toEqual(verdictData(data, handled.decision));

@@ -19,7 +19,7 @@ import {
 import { createTestDatabase, uniqueNamespace, waitFor, type TestDatabase } from "@airlock/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS, startPolicyService, type RunningPolicyService } from "../src/index.js";
-import { BROKERS, INSTANCES, POLICY, REPLIES } from "./int-fixtures.js";
+import { BROKERS, INSTANCES, POLICY, REPLIES, REPLYING_AGENT } from "./int-fixtures.js";
 
 // The policy service end to end on the real Postgres, over each broker: two instances in the `policy`
 // consumer group, tool calls published as an agent publishes them, and what comes out collected.
@@ -166,7 +166,10 @@ describe.each(BROKERS)("the policy service over $name", ({ name, url }) => {
   it("1,000 tool calls in → exactly 1,000 decisions out, one per call, with allow/deny verdicts on the reply topic", async () => {
     const tools = ["search_documents", "delete_database", "payments.transfer", "reports.monthly"];
     const calls = Array.from({ length: 1000 }, (_, i) =>
-      call(tools[i % 4]!, { agent_id: `agent-${i % 17}`, ...(i % 3 === 0 ? { reply_to: REPLIES } : {}) }),
+      call(
+        tools[i % 4]!,
+        i % 3 === 0 ? { agent_id: REPLYING_AGENT, reply_to: REPLIES } : { agent_id: `agent-${i % 17}` },
+      ),
     );
     const ids = calls.map((event) => event.data.call_id);
     await publishAll(calls);

@@ -12,6 +12,7 @@ import {
   createEvent,
   newId,
   parseDuration,
+  replyToProblem,
   type AirlockEvent,
   type EventData,
   type Transport,
@@ -117,6 +118,8 @@ export function toolCallRoutes(deps: ToolCallRoutesDeps): FastifyPluginAsync {
           expected: digest,
         });
       }
+      const replyProblem = body.reply_to === undefined ? undefined : replyToProblem(body.agent_id, body.reply_to);
+      if (replyProblem !== undefined) throw new HttpError(400, "invalid_reply_to", `reply_to: ${replyProblem}`);
       const callId = body.call_id ?? newId();
       const data = { ...body, call_id: callId, run_id: body.run_id ?? callId, action_digest: digest };
       let event: AirlockEvent<"airlock.tool_call.requested">;
