@@ -51,11 +51,12 @@ describe("VerdictWaiter", () => {
   it("hands a call only a verdict naming its call id, agent and action: a reused call id gets none", async () => {
     const waiter = new VerdictWaiter();
     const deleting = waiter.wait(key("c-x", "d".repeat(64)), 50);
-    expect(waiter.isWaiting("c-x")).toBe(true);
+    expect(waiter.isKnown("c-x")).toBe(true);
     // The allow of the first call with this id (another action) is not the delete's verdict.
     waiter.deliver(verdict("c-x"));
     expect(await deleting).toBeUndefined();
-    expect(waiter.isWaiting("c-x")).toBe(false);
+    expect(waiter.isKnown("c-x")).toBe(true);
+    expect(waiter.isKnown("c-never")).toBe(false);
     const other = { ...key("c-x"), agent_id: "agent-2" };
     expect(await waiter.wait(other, 10)).toBeUndefined();
     // Its own call still finds it (kept early).

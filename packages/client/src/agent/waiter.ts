@@ -28,6 +28,9 @@ export class VerdictWaiter {
   readonly #early = new Map<string, AirlockEvent<"airlock.verdict.final">>();
   // How many waits each call id has: a second wait for an id already waited on is another call reusing it.
   readonly #callIds = new Map<string, number>();
+  // Call ids whose verdict passed by lately (as many as early verdicts are kept): the audit log, where a
+  // gateway looks a call id up, lags the verdict feed by up to a batch.
+  readonly #decided = new Set<string>();
   /** How many early verdicts to keep; the oldest go first. */
   readonly #earlyLimit: number;
 
@@ -38,6 +41,9 @@ export class VerdictWaiter {
   /** Feed every verdict event here. Redelivered duplicates (same call) after the first are ignored. */
   deliver(event: AirlockEvent<"airlock.verdict.final">): void {
     const key = keyOf(event.data);
+    this.#decided.delete(event.data.call_id);
+    this.#decided.add(event.data.call_id);
+    if (this.#decided.size > this.#earlyLimit) this.#decided.delete(this.#decided.values().next().value as string);
     const waiting = this.#waiting.get(key);
     if (waiting) {
       waiting.resolve(event);
@@ -47,9 +53,9 @@ export class VerdictWaiter {
     if (this.#early.size > this.#earlyLimit) this.#early.delete(this.#early.keys().next().value as string);
   }
 
-  /** Whether someone waits for a call with this id now (whatever its agent and action). */
-  isWaiting(callId: string): boolean {
-    return (this.#callIds.get(callId) ?? 0) > 0;
+  /** Whether a call with this id is waited for now, or had its verdict lately (whatever its agent and action). */
+  isKnown(callId: string): boolean {
+    return (this.#callIds.get(callId) ?? 0) > 0 || this.#decided.has(callId);
   }
 
   /**

@@ -161,9 +161,9 @@ export function toolCallRoutes(deps: ToolCallRoutesDeps): FastifyPluginAsync {
         // The body passed the route's checks but not the event schema (an id too long, …).
         throw new HttpError(400, "invalid_tool_call", (error as Error).message);
       }
-      // A call id already submitted (seen by this gateway, or recorded) is refused; one racing past both
+      // A call id already submitted (waited for or answered here lately, or recorded) is refused; one racing past both
       // checks through another gateway is dead-lettered by the policy and never gets a verdict here.
-      if (body.call_id !== undefined && (deps.waiter.isWaiting(callId) || (await deps.lookup(callId)) !== undefined))
+      if (body.call_id !== undefined && (deps.waiter.isKnown(callId) || (await deps.lookup(callId)) !== undefined))
         throw duplicateCall(callId);
       const key = { call_id: callId, agent_id: body.agent_id, action_digest: digest };
       const waiting = wait > 0 ? deps.waiter.wait(key, wait) : undefined;
