@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { EVENT_TYPE_NAMES, MAX_EVENT_BYTES, createEvent, parseEvent, type EventType } from "@airlock/shared";
+import {
+  EVENT_TYPE_NAMES,
+  MAX_EVENT_BYTES,
+  REPLY_TOPIC_PREFIX,
+  createEvent,
+  parseEvent,
+  replyToProblem,
+  type EventType,
+} from "@airlock/shared";
 import { writeFigures } from "../faults/support/results.js";
 import { nestedArrays } from "./support/inputs.js";
 import { Tally } from "./support/tally.js";
@@ -43,15 +51,17 @@ const context = fc.record({ user: id, environment: id }, { requiredKeys: [] });
 
 /** Valid `data` for every event type. */
 const DATA: Record<EventType, fc.Arbitrary<Record<string, unknown>>> = {
-  "airlock.tool_call.requested": fc.record(
-    {
-      ...call,
-      context,
-      metadata: fc.record({ require_approval: fc.boolean() }, { requiredKeys: [] }),
-      reply_to: fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/),
-    },
-    { requiredKeys: [...CALL_KEYS] },
-  ),
+  "airlock.tool_call.requested": fc
+    .record(
+      {
+        ...call,
+        context,
+        metadata: fc.record({ require_approval: fc.boolean() }, { requiredKeys: [] }),
+        reply_to: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
+      },
+      { requiredKeys: [...CALL_KEYS] },
+    )
+    .map(ownReplyTo),
   "airlock.tool_call.cancelled": fc.record(
     { call_id: id, agent_id: id, reason: text },
     { requiredKeys: ["call_id", "agent_id"] },
@@ -257,6 +267,18 @@ describe("parseEvent under arbitrary input", () => {
     tally.record("oversized and deeply nested", "refused");
   });
 });
+
+/**
+ * A reply_to is a reply topic of the call's own agent (`airlock.replies.<agent_id>.<name>`): the generated
+ * name goes under the generated agent, and is left out for an agent whose id no topic name can hold.
+ */
+function ownReplyTo(data: Record<string, unknown>): Record<string, unknown> {
+  if (data["reply_to"] === undefined) return data;
+  const { reply_to: name, ...rest } = data;
+  const agent = String(data["agent_id"]);
+  const topic = `${REPLY_TOPIC_PREFIX}${agent}.${name as string}`;
+  return replyToProblem(agent, topic) === undefined ? { ...rest, reply_to: topic } : rest;
+}
 
 /** Fields a type's data may leave out. */
 function isOptional(type: EventType, key: string): boolean {

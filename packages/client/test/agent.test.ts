@@ -10,7 +10,7 @@ import {
   UnavailableError,
 } from "@airlock/shared";
 import { uniqueNamespace, waitFor } from "@airlock/shared/testing";
-import { DeniedError, connectBroker, connectHttp, guard, type AgentClient } from "../src/index.js";
+import { DeniedError, connectBroker, connectHttp, guard, verdictFromEvent, type AgentClient } from "../src/index.js";
 
 /** A stand-in for the policy service that answers each call as `answer` says (or not at all). */
 async function fakePolicy(
@@ -92,10 +92,22 @@ describe("agent SDK over the broker", () => {
   });
 
   it("never allows on a verdict that names another action", async () => {
+    // Waiters are keyed by call id, agent and digest: a verdict for another action is not this call's,
+    // so the call gets none and fails closed.
     const { agent } = await setup(() => ({ action_digest: "0".repeat(64) }));
-    const verdict = await agent.check({ tool: "transfer", args: { amount: 5 } });
-    expect(verdict.allowed).toBe(false);
-    expect(verdict.reason).toMatch(/another action/);
+    const verdict = await agent.check({ tool: "transfer", args: { amount: 5 } }, { timeout: 300 });
+    expect(verdict).toMatchObject({ allowed: false, decided_by: "client" });
+  });
+
+  it("never allows on a verdict that names another call id or agent", () => {
+    const asked = { call_id: "c-1", agent_id: "a-1", action_digest: "d".repeat(64) };
+    const allow = { ...asked, allowed: true, outcome: "allow", reason: "", decided_by: "policy" } as const;
+    expect(verdictFromEvent(allow, asked).allowed).toBe(true);
+    for (const other of [{ call_id: "c-2" }, { agent_id: "a-2" }, { action_digest: "e".repeat(64) }]) {
+      const verdict = verdictFromEvent({ ...allow, ...other }, asked);
+      expect(verdict).toMatchObject({ allowed: false, decided_by: "client", call_id: "c-1" });
+      expect(verdict.reason).toMatch(/another call/);
+    }
   });
 
   it("guard runs the tool only when allowed, with the exact arguments checked", async () => {

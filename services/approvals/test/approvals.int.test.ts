@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEvent, newId, type AirlockEvent } from "@airlock/shared";
+import { createEvent, newId, replyTopic, type AirlockEvent } from "@airlock/shared";
 import { waitFor } from "@airlock/shared/testing";
 import {
   brokersUnderTest,
@@ -179,9 +179,10 @@ describe.each(brokersUnderTest())("approvals over $name", ({ url }) => {
   });
 
   it("sends the verdict to the call's reply_to", async () => {
-    const replyTo = `agent-inbox-${newId()
+    const agent = `agent-${newId()
       .replace(/[^A-Za-z0-9]/g, "")
       .slice(0, 8)}`;
+    const replyTo = replyTopic(agent, "inbox");
     const inbox: AirlockEvent[] = [];
     const subscription = await d.transport.subscribe({
       group: "agent",
@@ -192,7 +193,7 @@ describe.each(brokersUnderTest())("approvals over $name", ({ url }) => {
       },
     });
     try {
-      const call = escalation({ quorum: 1 }, { reply_to: replyTo });
+      const call = escalation({ quorum: 1 }, { reply_to: replyTo, agent_id: agent });
       const id = await open(d, call);
       await d.transport.publish(voteEvent(id, call.action_digest, "carol", "approve"));
       await waitFor(() => inbox.length > 0, "the verdict on reply_to");

@@ -38,7 +38,7 @@ describe("the events a decision yields", () => {
   });
 
   it("policy.decided carries the call and the decision, and is a valid event", () => {
-    const { c, decision } = decided("e", { reply_to: "replies" });
+    const { c, decision } = decided("e", { reply_to: "airlock.replies.agent-1.inbox" });
     const data = decidedData(c, decision);
     expect(data).toEqual({
       call_id: c.call_id,
@@ -47,7 +47,7 @@ describe("the events a decision yields", () => {
       tool: "e",
       args: c.args,
       context: c.context,
-      reply_to: "replies",
+      reply_to: "airlock.replies.agent-1.inbox",
       action_digest: c.action_digest,
       action: "escalate",
       rule: "e",

@@ -1,4 +1,4 @@
-import { createEvent, migrate, PoisonMessageError, TOPICS, type SqlClient } from "@airlock/shared";
+import { createEvent, migrate, PoisonMessageError, replyTopic, TOPICS, type SqlClient } from "@airlock/shared";
 import { createPgliteDatabase } from "@airlock/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findDecision, handleToolCallRequested, MIGRATIONS, runCalls, verdictData } from "../src/index.js";
@@ -41,7 +41,7 @@ describe("handleToolCallRequested", () => {
   });
 
   it("records an allow and enqueues policy.decided and the verdict to reply_to (and its audited copy), in one transaction", async () => {
-    const data = call({ call_id: "c-allow", run_id: "r-1", reply_to: "my.replies" });
+    const data = call({ call_id: "c-allow", run_id: "r-1", reply_to: replyTopic("agent-1", "my-replies") });
     const event = requested(data);
     const handled = await handleToolCallRequested(deps(), event);
     expect(handled).toMatchObject({ status: "decided", decision: { action: "allow", rule: null } });
@@ -49,7 +49,7 @@ describe("handleToolCallRequested", () => {
     const rows = await outbox("c-allow");
     expect(rows.map((row) => [row.event.type, row.topic, row.key])).toEqual([
       ["airlock.policy.decided", TOPICS.decisions, data.agent_id],
-      ["airlock.verdict.final", "my.replies", data.agent_id],
+      ["airlock.verdict.final", "airlock.replies.agent-1.my-replies", data.agent_id],
       ["airlock.verdict.final", TOPICS.verdicts, data.agent_id],
     ]);
     expect(rows[1]!.event.data).toEqual(verdictData(data, handled.decision));
@@ -82,11 +82,35 @@ describe("handleToolCallRequested", () => {
     const event = requested(call({ call_id: "c-once", run_id: "r-once" }));
     expect((await handleToolCallRequested(deps(), event)).status).toBe("decided");
     expect(await handleToolCallRequested(deps(), event)).toEqual({ status: "duplicate" });
-    const again = createEvent({ type: "airlock.tool_call.requested", source: "agent/a", data: event.data });
-    expect(await handleToolCallRequested(deps(), again)).toEqual({ status: "duplicate" });
     expect(await runCalls(sql, "r-once")).toBe(1);
     expect(await outbox("c-once")).toHaveLength(2);
   });
+
+  it.each([
+    ["the same call", {}],
+    ["another tool", { tool: "delete_db" }],
+    ["another agent", { agent_id: "agent-2" }],
+  ])(
+    "refuses another event reusing a claimed call_id (%s) as a poison message, on both paths, and records nothing",
+    async (_, change) => {
+      for (const [path, p] of [
+        ["counted", policy],
+        ["one statement", policyOf(withRules(""))],
+      ] as const) {
+        const callId = `c-reused-${path}-${Object.keys(change).join("")}`;
+        const first = requested(call({ call_id: callId, run_id: `r-${callId}` }));
+        expect((await handleToolCallRequested({ sql, policy: () => p }, first)).status).toBe("decided");
+        const second = requested(call({ call_id: callId, run_id: `r2-${callId}`, ...change }));
+        const error = await handleToolCallRequested({ sql, policy: () => p }, second).catch((e: unknown) => e);
+        expect(error, path).toBeInstanceOf(PoisonMessageError);
+        expect((error as Error).message).toContain(`duplicate_call: call_id ${callId} was already submitted`);
+        expect((error as Error).message).toContain(first.id);
+        expect(await findDecision(sql, callId)).toMatchObject({ event_id: first.id, agent_id: "agent-1" });
+        expect(await runCalls(sql, `r2-${callId}`)).toBe(0);
+        expect(await outbox(callId)).toHaveLength(2);
+      }
+    },
+  );
 
   it("counts calls per run and denies the call past max_tool_calls", async () => {
     const actions = [];

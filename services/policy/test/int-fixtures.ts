@@ -1,3 +1,5 @@
+import { replyTopic } from "@airlock/shared";
+
 // What the policy service's integration tests share.
 
 /**
@@ -31,7 +33,9 @@ rules:
   - { name: watch, when: { tool: "reports.*" }, action: audit }
   - { name: reload-me, when: { tool: reload.t }, action: allow }
 `;
-/** A reply_to topic of an agent's own. */
-export const REPLIES = "agents.replies";
+/** The agent whose calls name a reply_to. */
+export const REPLYING_AGENT = "replying-agent";
+/** A reply_to topic of that agent's own. */
+export const REPLIES = replyTopic(REPLYING_AGENT, "inbox");
 /** Policy service instances in the consumer group. */
 export const INSTANCES = 2;

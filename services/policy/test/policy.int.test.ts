@@ -19,7 +19,7 @@ import {
 import { createTestDatabase, tidyBroker, uniqueNamespace, waitFor, type TestDatabase } from "@airlock/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS, startPolicyService, type RunningPolicyService } from "../src/index.js";
-import { BROKERS, INSTANCES, POLICY, REPLIES } from "./int-fixtures.js";
+import { BROKERS, INSTANCES, POLICY, REPLIES, REPLYING_AGENT } from "./int-fixtures.js";
 
 // The policy service end to end on the real Postgres, over each broker: two instances in the `policy`
 // consumer group, tool calls published as an agent publishes them, and what comes out collected.
@@ -167,7 +167,10 @@ describe.each(BROKERS)("the policy service over $name", ({ name, url }) => {
   it("1,000 tool calls in → exactly 1,000 decisions out, one per call, with allow/deny verdicts on the reply topic", async () => {
     const tools = ["search_documents", "delete_database", "payments.transfer", "reports.monthly"];
     const calls = Array.from({ length: 1000 }, (_, i) =>
-      call(tools[i % 4]!, { agent_id: `agent-${i % 17}`, ...(i % 3 === 0 ? { reply_to: REPLIES } : {}) }),
+      call(
+        tools[i % 4]!,
+        i % 3 === 0 ? { agent_id: REPLYING_AGENT, reply_to: REPLIES } : { agent_id: `agent-${i % 17}` },
+      ),
     );
     const ids = calls.map((event) => event.data.call_id);
     await publishAll(calls);
@@ -230,7 +233,7 @@ describe.each(BROKERS)("the policy service over $name", ({ name, url }) => {
     expect(counted).toBe(1000);
   });
 
-  it("a redelivered or repeated call is neither counted nor decided twice", async () => {
+  it("a redelivered call is neither counted nor decided twice; another event reusing its call_id is dead-lettered", async () => {
     const before = await handled();
     const original = call("search_documents");
     const sameEventAgain = original;
@@ -241,7 +244,14 @@ describe.each(BROKERS)("the policy service over $name", ({ name, url }) => {
       data: original.data,
     });
     await publishAll([original, sameEventAgain, sameCallNewEvent]);
-    await waitFor(async () => (await handled()) >= before + 3, "three deliveries handled");
+    await waitFor(async () => (await handled()) >= before + 2, "two deliveries handled");
+    await waitFor(
+      () => deadLetters.some((letter) => letter.data.raw.includes(sameCallNewEvent.id)),
+      "the reused call_id dead-lettered",
+    );
+    const letter = deadLetters.find((l) => l.data.raw.includes(sameCallNewEvent.id))!;
+    expect(letter.data).toMatchObject({ topic: TOPICS.toolCalls, consumer: "policy" });
+    expect(letter.data.reason).toContain(`duplicate_call: call_id ${original.data.call_id} was already submitted`);
     // Whatever the three deliveries enqueued has been published once the outbox is empty.
     await waitFor(async () => (await outboxSize()) === 0, "the outbox drained");
     await waitFor(() => decisions.has(original.data.call_id), "the decision");

@@ -267,10 +267,10 @@ export const TOPIC_CASES: readonly TopicCase[] = [
   },
   {
     category: "huge strings in text fields",
-    name: "a reply_to that collides with airlock.verdicts on Kafka (airlock_verdicts)",
+    // Once it was decided, and its verdict's topic refused by Kafka; now no reply topic of its agent.
+    name: "a reply_to outside its agent's reply topics (airlock_verdicts: it collides with airlock.verdicts on Kafka)",
     marked: true,
-    refusers: [],
-    decidedOrDeadLettered: true,
+    refusers: every,
     topics: [TOPICS.toolCalls],
     payload: (m) => json(envelope("airlock.tool_call.requested", call(m, { reply_to: "airlock_verdicts" }))),
   },

@@ -74,7 +74,7 @@ class BrokerAgentClient implements AgentClient {
 
   async check(call: ToolCall, options: CheckOptions = {}): Promise<Verdict> {
     const data = requestData(this.agent, this.runId, call);
-    const waiting = this.waiter.wait(data.call_id, timeoutMs(options), options.signal);
+    const waiting = this.waiter.wait(data, timeoutMs(options), options.signal);
     try {
       await this.transport.publish(
         createEvent({
@@ -86,12 +86,12 @@ class BrokerAgentClient implements AgentClient {
       );
     } catch (error) {
       // A broker that will not take the call: nothing can allow it, so deny now rather than throw.
-      this.waiter.forget(data.call_id);
+      this.waiter.forget(data);
       await waiting;
       return unreachable(data, error);
     }
     const event = await waiting;
-    if (event) return verdictFromEvent(event.data, data.action_digest);
+    if (event) return verdictFromEvent(event.data, data);
     const aborted = options.signal?.aborted === true;
     // Best effort: the call is denied here whether or not the cancellation gets through.
     await this.transport

@@ -61,13 +61,15 @@ class HttpAgentClient implements AgentClient {
       });
       while (!response.verdict && Date.now() < deadline && !options.signal?.aborted) {
         response = await this.request<CallResponse>(
-          `/v1/tool-calls/${encodeURIComponent(data.call_id)}?wait=${remaining()}ms`,
+          // Naming the agent and action: the API answers only with a verdict bound to all three.
+          `/v1/tool-calls/${encodeURIComponent(data.call_id)}?wait=${remaining()}ms` +
+            `&agent_id=${encodeURIComponent(data.agent_id)}&action_digest=${data.action_digest}`,
           {
             signal: options.signal,
           },
         );
       }
-      if (response.verdict) return verdictFromEvent(response.verdict, data.action_digest);
+      if (response.verdict) return verdictFromEvent(response.verdict, data);
     } catch (error) {
       // A request Airlock refused as malformed is the caller's bug: say so. A server that is down, or
       // answers 5xx, is "nothing answers": deny.

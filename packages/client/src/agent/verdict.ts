@@ -1,4 +1,5 @@
 import type { EventData } from "@airlock/shared";
+import type { CallKey } from "./waiter.js";
 
 /** The final answer to one tool call, as an agent sees it. */
 export interface Verdict {
@@ -15,18 +16,22 @@ export interface Verdict {
 }
 
 /**
- * The verdict an agent acts on, from a `verdict.final` event. A verdict naming another action than the
- * one the agent asked about is never an allow: the approval is bound to the exact call.
+ * The verdict an agent acts on, from a `verdict.final` event. A verdict naming another call id, agent or
+ * action than the call the agent asked about is never an allow: the approval is bound to the exact call.
  */
-export function verdictFromEvent(data: EventData<"airlock.verdict.final">, expectedDigest: string): Verdict {
-  if (data.action_digest !== expectedDigest) {
+export function verdictFromEvent(data: EventData<"airlock.verdict.final">, asked: CallKey): Verdict {
+  if (
+    data.action_digest !== asked.action_digest ||
+    data.call_id !== asked.call_id ||
+    data.agent_id !== asked.agent_id
+  ) {
     return {
-      call_id: data.call_id,
+      call_id: asked.call_id,
       allowed: false,
       outcome: "deny",
-      reason: `the verdict is for another action (digest ${data.action_digest.slice(0, 12)}…, asked ${expectedDigest.slice(0, 12)}…)`,
+      reason: `the verdict is for another call (call ${data.call_id}, agent ${data.agent_id}, digest ${data.action_digest.slice(0, 12)}…; asked ${asked.action_digest.slice(0, 12)}…)`,
       decided_by: "client",
-      action_digest: expectedDigest,
+      action_digest: asked.action_digest,
     };
   }
   return {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_ARGS_DEPTH } from "../limits.js";
+import { replyToProblem } from "./reply-to.js";
 
 // The `data` of each Airlock event type (DESIGN.md, "Events"). Types are inferred from these schemas
 // and never written by hand. Objects that carry caller-supplied context are loose (unknown keys kept);
@@ -17,6 +18,14 @@ function depth(value: unknown, limit: number): boolean {
   return true;
 }
 
+/** A `reply_to` must be a reply topic of the call's own agent (see reply-to.ts); refused with the reason otherwise. */
+function ownReplyTopic(data: { agent_id: string; reply_to?: string | undefined }, ctx: z.RefinementCtx): void {
+  // The object's own checks may have failed already: look only at strings (parseEvent never throws).
+  if (typeof data.agent_id !== "string" || typeof data.reply_to !== "string") return;
+  const problem = replyToProblem(data.agent_id, data.reply_to);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["reply_to"], message: problem });
+}
+
 /** A tool's arguments: any JSON object, nested at most MAX_ARGS_DEPTH levels. */
 export const ToolArgs = z
   .record(z.string(), z.unknown())
@@ -32,17 +41,19 @@ export const CallContext = z.looseObject({
 export const CallMetadata = z.looseObject({ require_approval: z.boolean().optional() });
 
 /** `airlock.tool_call.requested`: an agent is about to call a tool. */
-export const ToolCallRequested = z.strictObject({
-  call_id: id,
-  agent_id: id,
-  run_id: id,
-  tool: z.string().min(1).max(200),
-  args: ToolArgs,
-  action_digest: digest,
-  context: CallContext.default({}),
-  metadata: CallMetadata.default({}),
-  reply_to: topicName.optional(),
-});
+export const ToolCallRequested = z
+  .strictObject({
+    call_id: id,
+    agent_id: id,
+    run_id: id,
+    tool: z.string().min(1).max(200),
+    args: ToolArgs,
+    action_digest: digest,
+    context: CallContext.default({}),
+    metadata: CallMetadata.default({}),
+    reply_to: topicName.optional(),
+  })
+  .superRefine(ownReplyTopic);
 
 /** A decision's outcome. `audit` allows the call and marks it for auditors. */
 export const PolicyAction = z.enum(["allow", "deny", "escalate", "audit"]);
@@ -66,21 +77,23 @@ export const ApprovalRequirement = z.strictObject({
  * run_id, context, reply_to) so that approvals can show reviewers what they decide on, refuse
  * self-approval and answer the agent, without reading the tool-calls topic.
  */
-export const PolicyDecided = z.strictObject({
-  call_id: id,
-  agent_id: id,
-  run_id: id,
-  tool: z.string().min(1).max(200),
-  args: ToolArgs,
-  context: CallContext,
-  reply_to: topicName.optional(),
-  action_digest: digest,
-  action: PolicyAction,
-  rule: z.string().nullable(),
-  reason: z.string(),
-  policy: z.strictObject({ name: z.string(), version: digest }),
-  approval: ApprovalRequirement.optional(),
-});
+export const PolicyDecided = z
+  .strictObject({
+    call_id: id,
+    agent_id: id,
+    run_id: id,
+    tool: z.string().min(1).max(200),
+    args: ToolArgs,
+    context: CallContext,
+    reply_to: topicName.optional(),
+    action_digest: digest,
+    action: PolicyAction,
+    rule: z.string().nullable(),
+    reason: z.string(),
+    policy: z.strictObject({ name: z.string(), version: digest }),
+    approval: ApprovalRequirement.optional(),
+  })
+  .superRefine(ownReplyTopic);
 
 /** `airlock.approval.opened`: reviewers are asked. Carries what a reviewer needs to decide. */
 export const ApprovalOpened = z.strictObject({

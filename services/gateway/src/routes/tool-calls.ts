@@ -12,11 +12,12 @@ import {
   createEvent,
   newId,
   parseDuration,
+  replyToProblem,
   type AirlockEvent,
   type EventData,
   type Transport,
 } from "@airlock/shared";
-import type { VerdictWaiter } from "@airlock/client";
+import type { CallKey, VerdictWaiter } from "@airlock/client";
 
 /** What is known of a call: read from the services' stores. */
 export interface CallStatus {
@@ -79,6 +80,30 @@ function waitMs(query: unknown): number {
   return Math.min(ms, MAX_WAIT_MS);
 }
 
+/** Whether a verdict is bound to the call: the same call id, agent and action digest. */
+function isBound(verdict: CallKey, call: CallKey): boolean {
+  return (
+    verdict.call_id === call.call_id &&
+    verdict.agent_id === call.agent_id &&
+    verdict.action_digest === call.action_digest
+  );
+}
+
+function duplicateCall(callId: string): HttpError {
+  return new HttpError(
+    409,
+    "duplicate_call",
+    `call_id ${callId} was already submitted: a call id names one call; submit this one under a new id`,
+  );
+}
+
+/** The call a GET asks about: `?agent_id=&action_digest=` when both are given. */
+function askedKey(callId: string, query: unknown): CallKey | undefined {
+  const { agent_id, action_digest } = query as { agent_id?: unknown; action_digest?: unknown };
+  if (typeof agent_id !== "string" || typeof action_digest !== "string") return undefined;
+  return { call_id: callId, agent_id, action_digest };
+}
+
 function parseBody(body: unknown): z.output<typeof SubmitBody> {
   if (tooDeep(body, MAX_BODY_DEPTH)) {
     throw new HttpError(400, "invalid_tool_call", `the body nests deeper than ${MAX_BODY_DEPTH} levels`);
@@ -117,6 +142,8 @@ export function toolCallRoutes(deps: ToolCallRoutesDeps): FastifyPluginAsync {
           expected: digest,
         });
       }
+      const replyProblem = body.reply_to === undefined ? undefined : replyToProblem(body.agent_id, body.reply_to);
+      if (replyProblem !== undefined) throw new HttpError(400, "invalid_reply_to", `reply_to: ${replyProblem}`);
       const callId = body.call_id ?? newId();
       const data = { ...body, call_id: callId, run_id: body.run_id ?? callId, action_digest: digest };
       let event: AirlockEvent<"airlock.tool_call.requested">;
@@ -134,28 +161,47 @@ export function toolCallRoutes(deps: ToolCallRoutesDeps): FastifyPluginAsync {
         // The body passed the route's checks but not the event schema (an id too long, …).
         throw new HttpError(400, "invalid_tool_call", (error as Error).message);
       }
-      const waiting = wait > 0 ? deps.waiter.wait(callId, wait) : undefined;
+      // A call id already submitted (waited for or answered here lately, or recorded) is refused; one racing past both
+      // checks through another gateway is dead-lettered by the policy and never gets a verdict here.
+      if (body.call_id !== undefined && (deps.waiter.isKnown(callId) || (await deps.lookup(callId)) !== undefined))
+        throw duplicateCall(callId);
+      const key = { call_id: callId, agent_id: body.agent_id, action_digest: digest };
+      const waiting = wait > 0 ? deps.waiter.wait(key, wait) : undefined;
       await deps.transport.publish(event);
       const verdict = await waiting;
-      if (verdict) return reply.status(200).send({ call_id: callId, action_digest: digest, verdict: verdict.data });
+      if (verdict && isBound(verdict.data, key))
+        return reply.status(200).send({ call_id: callId, action_digest: digest, verdict: verdict.data });
       return reply.status(202).send({ call_id: callId, action_digest: digest, status: "pending" });
     });
 
     app.get<{ Params: { call_id: string } }>("/v1/tool-calls/:call_id", async (request, reply) => {
       const wait = waitMs(request.query);
       const callId = request.params.call_id;
-      // Register before reading, so a verdict landing between the read and the wait is not missed.
-      const waiting = wait > 0 ? deps.waiter.wait(callId, wait) : undefined;
+      const asked = askedKey(callId, request.query);
       const status = await deps.lookup(callId);
-      if (status?.verdict || !waiting) {
+      // The call is the one the policy decided; a caller naming another agent or action asks about a
+      // call that reused this id, and no verdict under it is that call's.
+      const decided: CallKey | undefined = status?.decision && { ...status.decision, call_id: callId };
+      if (asked && decided && !isBound(asked, decided)) throw duplicateCall(callId);
+      const key = decided ?? asked;
+      const answer = (found: CallStatus): CallStatus => {
+        // A verdict not bound to the call (forged, or another call's) is never shown as its answer.
+        if (found.verdict && key && !isBound(found.verdict, key)) {
+          throw new HttpError(409, "verdict_mismatch", `the verdict recorded for ${callId} names another call`);
+        }
+        return found;
+      };
+      // Register before reading again, so a verdict landing between the read and the wait is not missed.
+      // Without the agent and action, there is nothing to bind a wait to: answer with what is known.
+      const waiting = wait > 0 && key && !status?.verdict ? deps.waiter.wait(key, wait) : undefined;
+      if (!waiting) {
         if (!status) throw new HttpError(404, "not_found", `no tool call ${callId}`);
-        return reply.send(status);
+        return reply.send(answer(status));
       }
       const verdict = await waiting;
-      const latest = (await deps.lookup(callId)) ?? { call_id: callId };
-      return reply
-        .status(verdict || latest.verdict ? 200 : 202)
-        .send(verdict ? { ...latest, verdict: verdict.data } : latest);
+      const latest = answer((await deps.lookup(callId)) ?? { call_id: callId });
+      const body = verdict ? { ...latest, verdict: verdict.data } : latest;
+      return reply.status(body.verdict ? 200 : 202).send(body);
     });
 
     app.delete<{ Params: { call_id: string }; Querystring: { agent_id?: string } }>(

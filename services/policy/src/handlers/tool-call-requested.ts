@@ -10,12 +10,13 @@ import {
   type AirlockEvent,
   type OutboxRow,
   type OutgoingEvent,
+  type Queryable,
   type SqlClient,
 } from "@airlock/shared";
 import type { CompiledPolicy } from "../core/compile.js";
 import { decide, type Decision } from "../core/decide.js";
 import { decidedData, verdictData } from "../core/events.js";
-import { claimAndCountCall, recordDecidedCall, recordDecision, SCHEMA } from "../store/decisions.js";
+import { claimAndCountCall, findClaim, recordDecidedCall, recordDecision, SCHEMA } from "../store/decisions.js";
 
 /** The `source` of every event the policy service publishes. */
 export const SOURCE = "airlock/policy";
@@ -63,11 +64,12 @@ export async function handleToolCallRequested(
         data: decided.data,
         outgoing: prepareOutgoing(outgoing),
       });
-      return outbox === undefined ? { status: "duplicate" } : { status: "decided", decision, outbox };
+      if (outbox === undefined) return await alreadyClaimed(deps.sql, event);
+      return { status: "decided", decision, outbox };
     }
     return await deps.sql.transaction(async (tx): Promise<Handled> => {
       const runCalls = await claimAndCountCall(tx, call, event.id);
-      if (runCalls === undefined) return { status: "duplicate" };
+      if (runCalls === undefined) return await alreadyClaimed(tx, event);
       const decision = decide(policy, call, { runCalls });
       const { decided, outgoing } = eventsOf(call, decision);
       await recordDecision(tx, call.call_id, { decision, runCalls, decidedEventId: decided.id, data: decided.data });
@@ -75,11 +77,31 @@ export async function handleToolCallRequested(
       return { status: "decided", decision, outbox };
     });
   } catch (error) {
+    if (error instanceof PoisonMessageError) throw error;
     // A database that is down keeps the call for redelivery for as long as it takes (retriable);
     // anything else gets the transport's bounded retries, then the dead-letter topic.
     if (isTransientSqlError(error)) throw new UnavailableError(`deciding call ${call.call_id}`, { cause: error });
     throw error;
   }
+}
+
+/**
+ * A call whose id is claimed already. The same event again (a redelivery, or another instance deciding it
+ * at the same moment) is a no-op; a different event reusing the id is refused as a poison message, so it
+ * is dead-lettered with the reason (and so recorded by audit) — never decided, never answered with the
+ * first call's verdict. Without this, the second call's agent and the gateway waited on a call id whose
+ * verdict was someone else's.
+ */
+async function alreadyClaimed(
+  db: Queryable,
+  event: AirlockEvent<"airlock.tool_call.requested">,
+): Promise<{ status: "duplicate" }> {
+  const claim = await findClaim(db, event.data.call_id);
+  if (claim === undefined || claim.event_id === event.id) return { status: "duplicate" };
+  throw new PoisonMessageError(
+    `duplicate_call: call_id ${event.data.call_id} was already submitted (event ${claim.event_id}, agent ${claim.agent_id}); ` +
+      `event ${event.id} reuses it and is refused: a call id names one call`,
+  );
 }
 
 /** The events a decision causes: its `policy.decided`, and the call's verdict unless it escalates. */

@@ -87,6 +87,24 @@ export async function recordDecidedCall(
   return outboxRows(outgoing, row.ids);
 }
 
+/** Who claimed a call: the event that asked, and its agent. */
+export interface CallClaim {
+  event_id: string;
+  agent_id: string;
+}
+
+/**
+ * The claim on a call id, or undefined when nobody claimed it. Read after a claiming statement found the
+ * id taken, in a statement of its own: a claim committed by another instance while that statement waited
+ * is visible here, where the statement's own snapshot could not show it.
+ */
+export async function findClaim(db: Queryable, callId: string): Promise<CallClaim | undefined> {
+  const { rows } = await db.query<CallClaim>(`select event_id, agent_id from policy.decisions where call_id = $1`, [
+    callId,
+  ]);
+  return rows[0];
+}
+
 /** Fill in the decision of a claimed call. */
 export async function recordDecision(
   tx: Queryable,

@@ -5,6 +5,7 @@ import { backoffDelay, delay, type BackoffPolicy } from "../../lifecycle/backoff
 import type { Logger } from "../../lifecycle/logger.js";
 import type { AmqpConnection } from "./connection.js";
 import { isRequestError, ManagedChannel } from "./managed-channel.js";
+import { probeTopic, RefusedTopics } from "./topic-probe.js";
 import { declareGroup, declareTopic, MAX_ROUTING_KEY_BYTES } from "./topology.js";
 
 /** Options of an {@link AmqpPublisher}. */
@@ -19,12 +20,17 @@ export interface AmqpPublisherOptions {
  * Publishes over one confirm channel. A publish resolves when the broker confirmed it; while the
  * connection is down it waits (up to `timeoutMs`) and goes out on the next channel; one interrupted
  * before its confirm is sent again — at least once: the broker may have had it, and consumers are
- * idempotent. Every topic it has seen is re-declared on each new channel.
+ * idempotent. Every topic it declared is re-declared on each new channel; a topic is declared first on a
+ * channel of its own ({@link probeTopic}), so one the broker refuses never joins that set, never breaks
+ * the channel other publishes use, and is remembered: publishing to it again fails at once, for good.
  */
 export class AmqpPublisher {
   readonly #options: AmqpPublisherOptions;
+  readonly #connection: AmqpConnection;
   readonly #channel: ManagedChannel<ConfirmChannel>;
+  // Topics RabbitMQ has declared for this publisher: only these are re-declared on a new channel.
   readonly #topics = new Set<string>();
+  readonly #refused = new RefusedTopics();
   // Which topics each channel has declared: a topic first seen while that channel was up is declared on it.
   readonly #declared = new WeakMap<ConfirmChannel, Set<string>>();
   readonly #inFlight = new Set<Promise<void>>();
@@ -34,6 +40,7 @@ export class AmqpPublisher {
 
   constructor(connection: AmqpConnection, options: AmqpPublisherOptions) {
     this.#options = options;
+    this.#connection = connection;
     // Every publish waiting out a reconnection listens on this signal: hundreds may, legitimately.
     setMaxListeners(0, this.#stopping.signal);
     this.#channel = new ManagedChannel(connection, {
@@ -45,7 +52,17 @@ export class AmqpPublisher {
         const declared = new Set<string>();
         this.#declared.set(channel, declared);
         for (const topic of this.#topics) {
-          await declareTopic(channel, topic);
+          try {
+            await declareTopic(channel, topic);
+          } catch (error) {
+            // Declared once, refused now (its permissions were taken away): drop it, or every new channel
+            // would be refused in turn. The channel is gone with the refusal; the next one is set up without it.
+            if (isRequestError(error)) {
+              this.#topics.delete(topic);
+              this.#refused.add(topic, describe(error));
+            }
+            throw error;
+          }
           declared.add(topic);
         }
       },
@@ -54,7 +71,6 @@ export class AmqpPublisher {
 
   /** Declare topics now, and again after every reconnect. */
   declare(topics: readonly string[]): Promise<void> {
-    for (const topic of topics) this.#topics.add(topic);
     return this.#track(() => this.#withChannel("declaring topics", (channel) => this.#declareOn(channel, topics)));
   }
 
@@ -77,7 +93,8 @@ export class AmqpPublisher {
         }),
       );
     }
-    this.#topics.add(topic);
+    const refused = this.#refused.reason(topic);
+    if (refused !== undefined) return Promise.reject(this.#refused.error(topic, refused));
     return this.#track(() =>
       this.#withChannel(`publishing to ${topic}`, async (channel) => {
         await this.#declareOn(channel, [topic]);
@@ -119,6 +136,8 @@ export class AmqpPublisher {
         await task(channel);
         return;
       } catch (error) {
+        // A topic the broker refused, or a publisher closing: asking again changes nothing.
+        if (error instanceof AirlockError && !error.retriable) throw error;
         if (isNack(error)) {
           throw new AirlockError(`RabbitMQ refused the message (nack) ${what}`, {
             code: "publish_nacked",
@@ -152,8 +171,14 @@ export class AmqpPublisher {
     const declared = this.#declared.get(channel);
     for (const topic of topics) {
       if (declared?.has(topic)) continue;
-      // Publishing to an exchange that does not exist is a channel error (404): declare it first.
-      await declareTopic(channel, topic);
+      const refused = this.#refused.reason(topic);
+      if (refused !== undefined) throw this.#refused.error(topic, refused);
+      // Publishing to an exchange that does not exist is a channel error (404): declare it first — a new
+      // name on a probe channel, so that a refusal costs that channel only.
+      if (!this.#topics.has(topic)) {
+        await probeTopic(this.#connection.current, topic, this.#refused, this.#options.log);
+        this.#topics.add(topic);
+      }
       declared?.add(topic);
     }
   }
