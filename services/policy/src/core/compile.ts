@@ -1,5 +1,6 @@
 import type { ApprovalRequirement, PolicyAction } from "./types.js";
 import { resolveApproval } from "./approval.js";
+import { compileExplainer } from "./explain.js";
 import { isExactName } from "./glob.js";
 import { compileCondition, toolScope, type ToolScope } from "./predicate.js";
 import { RuleIndex, type CompiledRule } from "./rule-index.js";
@@ -56,6 +57,7 @@ export function compilePolicy(document: PolicyDocument, version: string): Compil
       reason: spec.reason ?? `rule ${spec.name}`,
       approval: route === undefined ? undefined : resolveApproval(route, pools),
       matches: compileCondition(spec.when),
+      explain: compileExplainer(spec.when),
       rank,
     });
     return { rule, scope: toolScope(spec.when) };
