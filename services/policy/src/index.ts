@@ -6,6 +6,8 @@ export { parseSource, formatPath, type PolicyError } from "./core/source.js";
 export { validateDocument, type Validated } from "./core/validate.js";
 export { compilePolicy, RESTRICTIVENESS, type CompiledPolicy, type PolicyIdentity } from "./core/compile.js";
 export { decide, NO_APPROVAL_ROUTE, type Decision, type RunCounters } from "./core/decide.js";
+export { ARGS_SCHEMA_RULE } from "./core/args-check.js";
+export type { ArgsSchema } from "./core/args-schema.js";
 export { decidedData, verdictData } from "./core/events.js";
 export { completeCall, parseCases, runCases, type PolicyCase, type CaseResult } from "./core/cases.js";
 export { PolicyDocumentSchema, type PolicyDocument, type RuleSpec, type ApprovalSpec } from "./core/schema.js";

@@ -1,5 +1,6 @@
 import type { ApprovalRequirement, PolicyAction, ToolCall } from "./types.js";
 import type { CompiledPolicy, PolicyIdentity } from "./compile.js";
+import { ARGS_SCHEMA_RULE } from "./args-check.js";
 import { undecidedReason } from "./explain.js";
 import type { CompiledRule } from "./rule-index.js";
 import { applies, UNKNOWN } from "./truth.js";
@@ -27,7 +28,9 @@ export const NO_APPROVAL_ROUTE = "approval required, no approval route";
 /**
  * Decide one call. Pure and synchronous: the same policy, call and counters give the same decision.
  *
- * 1. Past `defaults.max_tool_calls` for its run, a call is denied.
+ * 1. Past `defaults.max_tool_calls` for its run, a call is denied. A call whose args do not conform to
+ *    the `tools` schema of its tool is denied (rule `args-schema`), before any rule, sensitive tool or
+ *    require_approval is looked at: rules were written for arguments of that shape.
  * 2. The first candidate rule that applies wins (evaluation order: priority, then most restrictive). A
  *    rule applies when its condition is true — or unknown, for a deny or escalate rule (truth.ts).
  * 3. A deny rule that wins denies. An escalate rule that wins escalates. A call of a sensitive tool, or
@@ -45,6 +48,15 @@ export function decide(policy: CompiledPolicy, call: ToolCall, counters: RunCoun
       action: "deny",
       rule: null,
       reason: `run ${call.run_id} is past max_tool_calls: this is call ${counters.runCalls}, the limit is ${limit}`,
+      policy: identity,
+    };
+  }
+  const refused = policy.toolSchemas.check(call.tool, call.args);
+  if (refused !== undefined) {
+    return {
+      action: "deny",
+      rule: ARGS_SCHEMA_RULE,
+      reason: `args do not conform to tools["${refused.key}"].args: ${refused.violations.join("; ")}`,
       policy: identity,
     };
   }
