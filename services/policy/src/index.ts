@@ -8,6 +8,7 @@ export { compilePolicy, RESTRICTIVENESS, type CompiledPolicy, type PolicyIdentit
 export { decide, NO_APPROVAL_ROUTE, type Decision, type RunCounters } from "./core/decide.js";
 export { ARGS_SCHEMA_RULE } from "./core/args-check.js";
 export type { ArgsSchema } from "./core/args-schema.js";
+export { unguardedComparisons, type TypeGuardWarning } from "./core/type-guards.js";
 export { decidedData, verdictData } from "./core/events.js";
 export { completeCall, parseCases, runCases, type PolicyCase, type CaseResult } from "./core/cases.js";
 export { PolicyDocumentSchema, type PolicyDocument, type RuleSpec, type ApprovalSpec } from "./core/schema.js";
