@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Condition } from "../src/core/condition.js";
 import { compileCondition, toolScope } from "../src/core/predicate.js";
+import { UNKNOWN } from "../src/core/truth.js";
 import { call } from "./helpers.js";
 
 const T: Condition = { field: "args.t", eq: true };
@@ -28,8 +29,9 @@ describe("combinators", () => {
     expect(holds({ not: { not: T } })).toBe(true);
   });
 
-  it("not over a missing path: the comparison is false, so its negation holds", () => {
-    expect(holds({ not: { field: "args.missing", eq: 1 } })).toBe(true);
+  it("not over a missing path: the comparison is unknown, and so is its negation", () => {
+    expect(holds({ not: { field: "args.missing", eq: 1 } })).toBe(UNKNOWN);
+    expect(holds({ not: { field: "args.t", eq: "yes" } })).toBe(UNKNOWN);
   });
 
   it("nest", () => {

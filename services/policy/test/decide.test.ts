@@ -65,11 +65,18 @@ describe("rule order", () => {
     expect(decideText(text, call({ tool: "payments.refund", args: { block: true } }))).toMatchObject({
       rule: "exact-top",
     });
-    expect(decideText(text, call({ tool: "payments.charge" }))).toMatchObject({ rule: "glob-mid" });
+    expect(decideText(text, call({ tool: "payments.charge", args: { block: false } }))).toMatchObject({
+      rule: "glob-mid",
+    });
+    // Without `block`, any-high cannot be decided, and a deny rule that cannot be decided applies.
+    expect(decideText(text, call({ tool: "payments.charge" }))).toMatchObject({ rule: "any-high", action: "deny" });
     expect(decideText(text, call({ tool: "payments.charge", args: { block: true } }))).toMatchObject({
       rule: "any-high",
     });
-    expect(decideText(text, call({ tool: "other" }))).toMatchObject({ rule: null, action: "allow" });
+    expect(decideText(text, call({ tool: "other", args: { block: false } }))).toMatchObject({
+      rule: null,
+      action: "allow",
+    });
   });
 
   it("agent globs select rules", () => {

@@ -1,73 +1,90 @@
 import { describe, expect, it } from "vitest";
 import { compileCondition } from "../src/core/predicate.js";
 import { checkOperand, OPERATORS, type Operator } from "../src/core/operators.js";
+import { UNKNOWN, type Truth } from "../src/core/truth.js";
 import { call } from "./helpers.js";
 
-// Each operator against the value at `args.v`: [operand, value, matches]. `undefined` as the value
-// means args has no `v` at all (a missing path).
+// Each operator against the value at `args.v`: [operand, value, truth]. MISSING as the value means args
+// has no `v` at all (a missing path). U: the comparison cannot be decided (truth.ts) — a missing path, a
+// value of another JSON type than the operand's, a number past ±2^53.
 const MISSING = Symbol("missing");
-type Row = [operand: unknown, value: unknown, expected: boolean];
+const U = UNKNOWN;
+type Row = [operand: unknown, value: unknown, expected: Truth];
 
 const TABLE: Record<Operator, Row[]> = {
   eq: [
     ["prod", "prod", true],
     ["prod", "dev", false],
     [5, 5, true],
-    [5, "5", false], // type mismatch
+    [5, "5", U], // type mismatch
     [true, true, true],
     [null, null, true],
+    [null, "x", U],
     [[1, 2], [1, 2], true],
     [[1, 2], [2, 1], false],
     [{ a: 1, b: 2 }, { b: 2, a: 1 }, true],
-    ["prod", MISSING, false],
-    [null, MISSING, false],
+    [5, 2 ** 53 + 2, U], // past ±2^53
+    [5, Infinity, U], // what JSON.parse makes of 1e400
+    ["prod", MISSING, U],
+    [null, MISSING, U],
   ],
   ne: [
     ["prod", "dev", true],
     ["prod", "prod", false],
-    [5, "5", false], // type mismatch is false, never "not equal"
-    ["prod", MISSING, false],
+    [5, "5", U], // not comparable is never "not equal"
+    ["prod", ["prod"], U],
+    ["prod", MISSING, U],
   ],
   in: [
     [["production", "staging"], "production", true],
     [["production", "staging"], "dev", false],
     [[1, 2, 3], 2, true],
-    [[1, 2, 3], "2", false],
-    [[], "x", false],
-    [["x"], MISSING, false],
+    [[1, 2, 3], "2", U],
+    [["a", 1], 1, true],
+    [["a", 1], 2, false],
+    [["a", 1], true, U],
+    [[{ k: 1 }], { k: 1 }, true],
+    [[{ k: 1 }], "k", U],
+    [["x"], MISSING, U],
   ],
   not_in: [
     [["production"], "dev", true],
     [["production"], "production", false],
-    [["production"], 5, false], // type mismatch
-    [["production"], MISSING, false],
+    [["production"], 5, U], // type mismatch
+    [["production"], ["production"], U],
+    [["production"], MISSING, U],
   ],
   gt: [
     [1000, 1001, true],
     [1000, 1000, false],
     [1000, 999.5, false],
-    [1000, "2000", false],
+    [1000, "2000", U],
+    [1000, [2000], U],
+    [1000, { amount: 2000 }, U],
+    [1000, 2 ** 60, U],
+    [1000, -Infinity, U],
     ["2024-01-01", "2025-06-01", true],
     ["b", "a", false],
-    [1000, MISSING, false],
+    [1000, MISSING, U],
   ],
   gte: [
     [1000, 1000, true],
     [1000, 999, false],
-    [1000, null, false],
-    [1000, MISSING, false],
+    [1000, null, U],
+    [1000, MISSING, U],
   ],
   lt: [
     [10, 9, true],
     [10, 10, false],
-    [10, "9", false],
-    [10, MISSING, false],
+    [10, "9", U],
+    [10, MISSING, U],
   ],
   lte: [
     [10, 10, true],
     [10, 11, false],
-    [10, [9], false],
-    [10, MISSING, false],
+    [10, [9], U],
+    [10, true, U],
+    [10, MISSING, U],
   ],
   contains: [
     ["DROP", "please DROP TABLE", true],
@@ -75,15 +92,18 @@ const TABLE: Record<Operator, Row[]> = {
     ["admin", ["user", "admin"], true],
     [{ id: 1 }, [{ id: 1 }, { id: 2 }], true],
     ["x", ["y"], false],
-    [1, "a1", false], // a number is not a substring
-    ["x", { x: 1 }, false],
-    ["x", MISSING, false],
+    ["x", [], false],
+    ["admin", [["admin"]], U], // Kleene any over the items: an item of another type is undecided
+    ["admin", [1, "admin"], true],
+    [1, "a1", U], // a number is not a substring
+    ["x", { x: 1 }, U],
+    ["x", MISSING, U],
   ],
   starts_with: [
     ["/etc/", "/etc/passwd", true],
     ["/etc/", "/home/me", false],
-    ["1", 123, false],
-    ["/etc/", MISSING, false],
+    ["1", 123, U],
+    ["/etc/", MISSING, U],
   ],
   matches: [
     ["^rm\\s+-rf", "rm -rf /", true],
@@ -91,18 +111,20 @@ const TABLE: Record<Operator, Row[]> = {
     ["\\p{Lu}{3}", "ABC", true], // Unicode-aware
     ["(?i)^drop table", "DROP TABLE users", true], // (?i): case-insensitive
     ["^drop table", "DROP TABLE users", false],
-    ["1", 1, false],
-    [".*", MISSING, false],
+    ["1", 1, U],
+    ["rm", ["rm -rf /"], U],
+    [".*", MISSING, U],
   ],
   glob: [
     ["s3://prod-*/**", "s3://prod-eu/a/b", true],
     ["*.csv", "report.csv", true],
     ["*.csv", "dir/report.csv", false], // * does not cross /
     ["**/*.csv", "dir/report.csv", true],
-    ["*.csv", 5, false],
-    ["*", MISSING, false],
+    ["*.csv", 5, U],
+    ["*", MISSING, U],
   ],
   exists: [
+    // Two-valued: the guard of an optional field.
     [true, "x", true],
     [true, null, true], // null is a value
     [true, MISSING, false],
@@ -124,7 +146,8 @@ describe("operators", () => {
           expect(checkOperand(op, operand)).toBeUndefined();
           const predicate = compileCondition({ field: "args.v", [op]: operand });
           const args = value === MISSING ? {} : { v: value };
-          expect(predicate(call({ args }))).toBe(expected);
+          // Spread, not call(args): a digest cannot be made of Infinity, which JSON.parse makes of 1e400.
+          expect(predicate({ ...call(), args })).toBe(expected);
         },
       );
     });
@@ -134,7 +157,7 @@ describe("operators", () => {
     const exists = compileCondition({ field: "args.v.w.x", exists: true });
     const eq = compileCondition({ field: "args.v.w", eq: 1 });
     expect(exists(call({ args: { v: "text" } }))).toBe(false);
-    expect(eq(call({ args: { v: null } }))).toBe(false);
+    expect(eq(call({ args: { v: null } }))).toBe(UNKNOWN);
     expect(compileCondition({ field: "args.v.w", exists: false })(call({ args: { v: 3 } }))).toBe(true);
   });
 
@@ -183,6 +206,10 @@ describe("operators", () => {
       ["glob", 1, "glob needs a string"],
       ["exists", "yes", "exists needs true or false"],
       ["matches", 5, "matches needs a regular expression string"],
+      ["in", [], "in needs at least one value"],
+      ["not_in", [], "not_in needs at least one value"],
+      ["gt", 2 ** 53 + 2, "gt compares exactly only numbers within ±2^53"],
+      ["in", [1, 1e300], "in compares exactly only numbers within ±2^53"],
     ] as [Operator, unknown, string][])("%s with %j is refused", (op, operand, message) => {
       expect(checkOperand(op, operand)).toBe(message);
     });

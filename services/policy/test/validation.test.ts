@@ -40,7 +40,9 @@ describe("refused policies name file:line:col and the reason", () => {
     [
       "an unknown top-level key",
       `${HEAD}rulez: []\n`,
-      ['4:1: rulez: unknown key "rulez" (expected one of: version, name, defaults, pools, sensitive_tools, rules)'],
+      [
+        '4:1: rulez: unknown key "rulez" (expected one of: version, name, defaults, pools, sensitive_tools, tools, rules)',
+      ],
     ],
     [
       "an unknown key in defaults",

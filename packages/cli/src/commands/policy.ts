@@ -7,6 +7,7 @@ import {
   parseCases,
   parseSource,
   runCases,
+  unguardedComparisons,
   type CaseResult,
   type CompiledPolicy,
   type PolicyError,
@@ -86,8 +87,16 @@ async function check(file: string, json: boolean): Promise<number> {
   const compiled = await load(file, json);
   if (!compiled) return 1;
   const { name, version } = compiled.identity;
-  if (json) process.stdout.write(`${JSON.stringify({ ok: true, name, version, rules: compiled.rules.length })}\n`);
-  else process.stdout.write(`${file}: ok — policy "${name}", ${compiled.rules.length} rules, version ${version}\n`);
+  // Warnings, not errors: an unguarded restrictive comparison still fails closed (it applies when it
+  // cannot decide), but the author most likely wants a schema to refuse such a call with a clear reason.
+  const warnings = unguardedComparisons(compiled);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ok: true, name, version, rules: compiled.rules.length, warnings })}\n`);
+    return 0;
+  }
+  for (const warning of warnings) process.stderr.write(`${file}: warning: rule ${warning.rule}: ${warning.message}\n`);
+  const warned = warnings.length === 0 ? "" : `, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}`;
+  process.stdout.write(`${file}: ok — policy "${name}", ${compiled.rules.length} rules, version ${version}${warned}\n`);
   return 0;
 }
 

@@ -1,5 +1,7 @@
 import type { ApprovalRequirement, PolicyAction } from "./types.js";
 import { resolveApproval } from "./approval.js";
+import { compileToolSchemas, type ToolSchemas } from "./args-check.js";
+import { compileExplainer } from "./explain.js";
 import { isExactName } from "./glob.js";
 import { compileCondition, toolScope, type ToolScope } from "./predicate.js";
 import { RuleIndex, type CompiledRule } from "./rule-index.js";
@@ -25,6 +27,8 @@ export interface CompiledPolicy {
   /** Every rule in evaluation order. */
   readonly rules: readonly CompiledRule[];
   readonly index: RuleIndex;
+  /** The `tools` argument schemas, checked before any rule. */
+  readonly toolSchemas: ToolSchemas;
 }
 
 /** How restrictive an action is: on a priority tie the most restrictive rule wins. */
@@ -56,6 +60,7 @@ export function compilePolicy(document: PolicyDocument, version: string): Compil
       reason: spec.reason ?? `rule ${spec.name}`,
       approval: route === undefined ? undefined : resolveApproval(route, pools),
       matches: compileCondition(spec.when),
+      explain: compileExplainer(spec.when),
       rank,
     });
     return { rule, scope: toolScope(spec.when) };
@@ -75,5 +80,6 @@ export function compilePolicy(document: PolicyDocument, version: string): Compil
     }),
     rules: Object.freeze(rules.map(({ rule }) => rule)),
     index: new RuleIndex(rules, sensitive),
+    toolSchemas: compileToolSchemas(document.tools ?? {}),
   });
 }

@@ -1,6 +1,9 @@
 import type { ApprovalRequirement, PolicyAction, ToolCall } from "./types.js";
 import type { CompiledPolicy, PolicyIdentity } from "./compile.js";
+import { ARGS_SCHEMA_RULE } from "./args-check.js";
+import { undecidedReason } from "./explain.js";
 import type { CompiledRule } from "./rule-index.js";
+import { applies, UNKNOWN } from "./truth.js";
 
 /** What the service counted for the call's run: calls of this `run_id` so far, this one included. */
 export interface RunCounters {
@@ -25,8 +28,11 @@ export const NO_APPROVAL_ROUTE = "approval required, no approval route";
 /**
  * Decide one call. Pure and synchronous: the same policy, call and counters give the same decision.
  *
- * 1. Past `defaults.max_tool_calls` for its run, a call is denied.
- * 2. The first candidate rule that matches wins (evaluation order: priority, then most restrictive).
+ * 1. Past `defaults.max_tool_calls` for its run, a call is denied. A call whose args do not conform to
+ *    the `tools` schema of its tool is denied (rule `args-schema`), before any rule, sensitive tool or
+ *    require_approval is looked at: rules were written for arguments of that shape.
+ * 2. The first candidate rule that applies wins (evaluation order: priority, then most restrictive). A
+ *    rule applies when its condition is true — or unknown, for a deny or escalate rule (truth.ts).
  * 3. A deny rule that wins denies. An escalate rule that wins escalates. A call of a sensitive tool, or
  *    one with `metadata.require_approval`, escalates even where an allow or audit rule won; with no rule,
  *    a sensitive tool escalates whatever the default, while require_approval never loosens a default deny.
@@ -45,25 +51,39 @@ export function decide(policy: CompiledPolicy, call: ToolCall, counters: RunCoun
       policy: identity,
     };
   }
+  const refused = policy.toolSchemas.check(call.tool, call.args);
+  if (refused !== undefined) {
+    return {
+      action: "deny",
+      rule: ARGS_SCHEMA_RULE,
+      reason: `args do not conform to tools["${refused.key}"].args: ${refused.violations.join("; ")}`,
+      policy: identity,
+    };
+  }
   const { rules, sensitive } = policy.index.lookup(call.tool);
   let at = 0;
   let winner: CompiledRule | undefined;
+  let undecided = false;
   for (; at < rules.length; at++) {
     const rule = rules[at]!;
-    if (rule.matches(call)) {
+    const truth = rule.matches(call);
+    if (applies(rule.action, truth)) {
       winner = rule;
+      undecided = truth === UNKNOWN;
       break;
     }
   }
-  if (winner?.action === "deny") return { action: "deny", rule: winner.name, reason: winner.reason, policy: identity };
-  if (winner?.action === "escalate") return escalate(policy, winner, winner.reason);
+  // Only a restrictive rule can win undecided (truth.ts): its reason says which comparison it could not decide.
+  const reason = winner && undecided ? undecidedReason(winner.reason, winner.explain(call)) : winner?.reason;
+  if (winner?.action === "deny") return { action: "deny", rule: winner.name, reason: reason!, policy: identity };
+  if (winner?.action === "escalate") return escalate(policy, winner, reason!);
 
   const requested = call.metadata.require_approval === true;
   if (sensitive || (requested && (winner !== undefined || defaults.action === "allow"))) {
     let route: CompiledRule | undefined;
     for (let i = at + 1; i < rules.length; i++) {
       const rule = rules[i]!;
-      if (rule.action === "escalate" && rule.matches(call)) {
+      if (rule.action === "escalate" && applies(rule.action, rule.matches(call))) {
         route = rule;
         break;
       }

@@ -19,6 +19,34 @@ export function kindOf(value: unknown): JsonKind | undefined {
   }
 }
 
+/**
+ * Whether a number can be compared exactly: finite, and within ±2^53 (Number.MAX_SAFE_INTEGER). Past
+ * that, two JSON parsers may read the same digits as different numbers (9007199254740993 is ...992 here),
+ * so the policy and the tool could disagree about the value; `1e400` parses as Infinity.
+ */
+export function isSafeNumber(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The kind of a value a comparison can decide on, or undefined when it can decide nothing: a missing
+ * path, or a number `isSafeNumber` refuses.
+ */
+export function decidableKind(value: unknown): JsonKind | undefined {
+  if (typeof value === "number") return isSafeNumber(value) ? "number" : undefined;
+  return kindOf(value);
+}
+
+/** A value as a reason names it: `missing`, `a string`, `a number past ±2^53`, … */
+export function describeValue(value: unknown): string {
+  const kind = kindOf(value);
+  if (kind === undefined) return "missing";
+  if (kind === "number" && !isSafeNumber(value as number)) {
+    return Number.isFinite(value) ? "a number past ±2^53" : "not a finite number";
+  }
+  return kind === "null" ? "null" : kind === "array" || kind === "object" ? `an ${kind}` : `a ${kind}`;
+}
+
 /** Structural equality of two JSON values; key order of objects does not matter, array order does. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -1,5 +1,6 @@
 import { checkGlob, compileGlob } from "./glob.js";
-import { jsonEqual, kindOf } from "./json-value.js";
+import { decidableKind, isSafeNumber, jsonEqual, kindOf, type JsonKind } from "./json-value.js";
+import { not, UNKNOWN, type Truth } from "./truth.js";
 
 /** Every comparison a `{ field, <op>: value }` condition may use (DESIGN.md, "Policy language"). */
 export const OPERATORS = [
@@ -27,15 +28,20 @@ export function isOperator(key: string): key is Operator {
 }
 
 /**
- * A compiled comparison. It receives `undefined` when the field's path is missing, and every operator
- * but `exists` answers false then. Comparing values of different JSON types is false as well — for `ne`
- * and `not_in` too, so a condition never matches a value it was not written for.
+ * A compiled comparison, three-valued. It receives `undefined` when the field's path is missing. Every
+ * operator but `exists` is `unknown` then, and `unknown` too on a value of another JSON type than its
+ * operand's (or a number past ±2^53): "not equal" is never concluded from "not comparable", so `ne`
+ * and `not_in` are as undecided as `eq` and `in`. `exists` alone is two-valued.
  */
-export type Test = (value: unknown) => boolean;
+export type Test = (value: unknown) => Truth;
 
 /** Why an operand does not suit its operator, or undefined when it does. */
 export function checkOperand(op: Operator, operand: unknown): string | undefined {
   const kind = kindOf(operand);
+  // A number the evaluator would call undecidable on the call's side is refused on the policy's.
+  const items = Array.isArray(operand) ? (operand as unknown[]) : [operand];
+  if (items.some((item) => typeof item === "number" && !isSafeNumber(item)))
+    return `${op} compares exactly only numbers within ±2^53`;
   switch (op) {
     case "eq":
     case "ne":
@@ -43,7 +49,9 @@ export function checkOperand(op: Operator, operand: unknown): string | undefined
       return kind === undefined ? `${op} needs a JSON value` : undefined;
     case "in":
     case "not_in":
-      return kind === "array" ? undefined : `${op} needs a list of values`;
+      if (kind !== "array") return `${op} needs a list of values`;
+      // An empty list is of no JSON type, so every value would be undecidable against it.
+      return (operand as unknown[]).length === 0 ? `${op} needs at least one value` : undefined;
     case "gt":
     case "gte":
     case "lt":
@@ -87,33 +95,16 @@ function regexError(source: string): string | undefined {
 export function compileTest(op: Operator, operand: unknown): Test {
   switch (op) {
     case "eq":
-      // For a string, number, boolean or null operand, JSON equality is `===` (and implies the same kind).
-      if (isPrimitive(operand)) return (value) => value === operand;
-      return (value) => sameKind(value, operand) && jsonEqual(value, operand);
+      return equals(operand);
     case "ne": {
-      if (isPrimitive(operand)) {
-        const kind = kindOf(operand);
-        return (value) => value !== operand && kindOf(value) === kind;
-      }
-      return (value) => sameKind(value, operand) && !jsonEqual(value, operand);
+      const eq = equals(operand);
+      return (value) => not(eq(value));
     }
-    case "in": {
-      const list = operand as unknown[];
-      // The common case, a list of names or numbers, is a Set lookup (SameValueZero is `===` on JSON values).
-      if (list.every(isPrimitive)) {
-        const set = new Set<unknown>(list);
-        return (value) => set.has(value);
-      }
-      return (value) => value !== undefined && list.some((item) => jsonEqual(value, item));
-    }
+    case "in":
+      return member(operand as unknown[]);
     case "not_in": {
-      const list = operand as unknown[];
-      if (list.every(isPrimitive)) {
-        const set = new Set<unknown>(list);
-        const kinds = new Set<string | undefined>(list.map(kindOf));
-        return (value) => !set.has(value) && kinds.has(kindOf(value));
-      }
-      return (value) => list.some((item) => sameKind(value, item)) && !list.some((item) => jsonEqual(value, item));
+      const inList = member(operand as unknown[]);
+      return (value) => not(inList(value));
     }
     case "gt":
       return ordered(operand as number | string, (a, b) => a > b);
@@ -123,40 +114,96 @@ export function compileTest(op: Operator, operand: unknown): Test {
       return ordered(operand as number | string, (a, b) => a < b);
     case "lte":
       return ordered(operand as number | string, (a, b) => a <= b);
-    case "contains":
+    case "contains": {
+      const item = equals(operand);
       return (value) => {
-        if (typeof value === "string") return typeof operand === "string" && value.includes(operand);
-        return Array.isArray(value) && value.some((item) => jsonEqual(item, operand));
+        if (typeof value === "string") return typeof operand === "string" ? value.includes(operand) : UNKNOWN;
+        if (!Array.isArray(value)) return UNKNOWN;
+        // Kleene's `any` over the items: `[["admin"]]` does not contain "admin" for certain, it is undecided.
+        let result: Truth = false;
+        for (const element of value) {
+          const truth = item(element);
+          if (truth === true) return true;
+          if (truth === UNKNOWN) result = UNKNOWN;
+        }
+        return result;
       };
+    }
     case "starts_with": {
       const prefix = operand as string;
-      return (value) => typeof value === "string" && value.startsWith(prefix);
+      return (value) => (typeof value === "string" ? value.startsWith(prefix) : UNKNOWN);
     }
     case "matches": {
       const regex = compileRegex(operand as string);
-      return (value) => typeof value === "string" && regex.test(value);
+      return (value) => (typeof value === "string" ? regex.test(value) : UNKNOWN);
     }
     case "glob": {
       const match = compileGlob(operand as string);
-      return (value) => typeof value === "string" && match(value);
+      return (value) => (typeof value === "string" ? match(value) : UNKNOWN);
     }
     case "exists": {
+      // Two-valued on purpose: it is how an author guards an optional field (`all: [exists, …]`).
       const wanted = operand as boolean;
       return (value) => (value !== undefined) === wanted;
     }
   }
 }
 
+/**
+ * What a comparison needs of a value to be decided, for the reason of a rule that applied because it
+ * could not be: `a number`, `a string or an array`, …
+ */
+export function expectedKinds(op: Operator, operand: unknown): string {
+  switch (op) {
+    case "in":
+    case "not_in":
+      return [...new Set((operand as unknown[]).map((item) => article(kindOf(item))))].join(" or ");
+    case "contains":
+      return typeof operand === "string" ? "a string or an array" : `an array of ${kindOf(operand) ?? "values"}`;
+    case "starts_with":
+    case "matches":
+    case "glob":
+      return "a string";
+    case "exists":
+      return "anything";
+    default:
+      return article(kindOf(operand));
+  }
+}
+
+function article(kind: JsonKind | undefined): string {
+  if (kind === undefined || kind === "null") return "null";
+  return kind === "array" || kind === "object" ? `an ${kind}` : `a ${kind}`;
+}
+
+// eq: decided only on a value of the operand's JSON type. For a string, number, boolean or null operand,
+// equality is then `===`.
+function equals(operand: unknown): Test {
+  const kind = kindOf(operand);
+  if (isPrimitive(operand)) return (value) => (decidableKind(value) === kind ? value === operand : UNKNOWN);
+  return (value) => (decidableKind(value) === kind ? jsonEqual(value, operand) : UNKNOWN);
+}
+
+// in: decided on a value of a JSON type some item has; the common list of names or numbers is a Set lookup.
+function member(list: readonly unknown[]): Test {
+  const kinds = new Set<JsonKind | undefined>(list.map(kindOf));
+  if (list.every(isPrimitive)) {
+    const set = new Set<unknown>(list);
+    return (value) => (set.has(value) ? true : kinds.has(decidableKind(value)) ? false : UNKNOWN);
+  }
+  return (value) => {
+    if (!kinds.has(decidableKind(value))) return UNKNOWN;
+    return list.some((item) => jsonEqual(value, item));
+  };
+}
+
 function isPrimitive(value: unknown): value is string | number | boolean | null {
   return value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
 }
 
-function sameKind(value: unknown, operand: unknown): boolean {
-  return value !== undefined && kindOf(value) === kindOf(operand);
-}
-
 // Numbers compare with numbers, strings with strings (so ISO 8601 timestamps order correctly); never mixed.
 function ordered(operand: number | string, compare: (a: number | string, b: number | string) => boolean): Test {
-  if (typeof operand === "number") return (value) => typeof value === "number" && compare(value, operand);
-  return (value) => typeof value === "string" && compare(value, operand);
+  if (typeof operand === "number")
+    return (value) => (typeof value === "number" && isSafeNumber(value) ? compare(value, operand) : UNKNOWN);
+  return (value) => (typeof value === "string" ? compare(value, operand) : UNKNOWN);
 }

@@ -1,11 +1,15 @@
 import type { Condition, FieldCondition } from "./condition.js";
 import { compileGlob, isExactName } from "./glob.js";
-import { compileTest, isOperator } from "./operators.js";
+import { compileTest, isOperator, type Operator } from "./operators.js";
 import { parsePath, readPath } from "./path.js";
+import { not, UNKNOWN, type Truth } from "./truth.js";
 import type { ToolCall } from "./types.js";
 
-/** A compiled condition: synchronous, allocation-free, run once per candidate rule. */
-export type Predicate = (call: ToolCall) => boolean;
+/**
+ * A compiled condition: synchronous, allocation-free, run once per candidate rule. Three-valued
+ * (truth.ts): whether the rule then applies depends on its action (`applies`).
+ */
+export type Predicate = (call: ToolCall) => Truth;
 
 /**
  * Compile a condition that `checkCondition` accepted into a closure tree: paths split, globs and
@@ -24,43 +28,64 @@ export function compileCondition(condition: Condition): Predicate {
   if ("all" in condition) {
     const parts = condition.all.map(compileCondition);
     return (call) => {
-      for (const part of parts) if (!part(call)) return false;
-      return true;
+      // Kleene: one false part decides, so it is looked for past an unknown one.
+      let result: Truth = true;
+      for (const part of parts) {
+        const truth = part(call);
+        if (truth === false) return false;
+        if (truth === UNKNOWN) result = UNKNOWN;
+      }
+      return result;
     };
   }
   if ("any" in condition) {
     const parts = condition.any.map(compileCondition);
     return (call) => {
-      for (const part of parts) if (part(call)) return true;
-      return false;
+      let result: Truth = false;
+      for (const part of parts) {
+        const truth = part(call);
+        if (truth === true) return true;
+        if (truth === UNKNOWN) result = UNKNOWN;
+      }
+      return result;
     };
   }
   const inner = compileCondition(condition.not);
-  return (call) => !inner(call);
+  return (call) => not(inner(call));
 }
 
-function compileField(condition: FieldCondition): Predicate {
-  const path = parsePath(condition.field);
-  const op = Object.keys(condition).find(isOperator);
-  // checkCondition guarantees exactly one operator; an unchecked condition that has none never matches.
-  if (op === undefined) return () => false;
-  const test = compileTest(op, condition[op]);
+/** The operator of a field condition that `checkCondition` accepted (it has exactly one). */
+export function operatorOf(condition: FieldCondition): Operator | undefined {
+  return Object.keys(condition).find(isOperator);
+}
+
+/** A reader of the value at a field's dot path (undefined when missing), specialised for short paths. */
+export function compileReader(field: string): (call: ToolCall) => unknown {
+  const path = parsePath(field);
   // One and two segments (`tool`, `args.amount`, `context.environment`) are nearly every path: read them
   // without the general loop. Own properties only, as readPath does.
   if (path.length === 1) {
     const [key] = path as [string];
-    return (call) => test(Object.hasOwn(call, key) ? (call as Record<string, unknown>)[key] : undefined);
+    return (call) => (Object.hasOwn(call, key) ? (call as Record<string, unknown>)[key] : undefined);
   }
   if (path.length === 2) {
     const [outer, inner] = path as [string, string];
     return (call) => {
       const parent = Object.hasOwn(call, outer) ? (call as Record<string, unknown>)[outer] : undefined;
-      if (parent === null || typeof parent !== "object" || Array.isArray(parent))
-        return test(readPath(parent, [inner]));
-      return test(Object.hasOwn(parent, inner) ? (parent as Record<string, unknown>)[inner] : undefined);
+      if (parent === null || typeof parent !== "object" || Array.isArray(parent)) return readPath(parent, [inner]);
+      return Object.hasOwn(parent, inner) ? (parent as Record<string, unknown>)[inner] : undefined;
     };
   }
-  return (call) => test(readPath(call, path));
+  return (call) => readPath(call, path);
+}
+
+function compileField(condition: FieldCondition): Predicate {
+  const op = operatorOf(condition);
+  // checkCondition guarantees exactly one operator; an unchecked condition that has none is undecidable.
+  if (op === undefined) return () => UNKNOWN;
+  const test = compileTest(op, condition[op]);
+  const read = compileReader(condition.field);
+  return (call) => test(read(call));
 }
 
 /**

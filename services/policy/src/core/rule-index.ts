@@ -1,5 +1,6 @@
 import type { ApprovalRequirement, PolicyAction } from "./types.js";
 import { compileGlob } from "./glob.js";
+import type { Explainer } from "./explain.js";
 import type { Predicate, ToolScope } from "./predicate.js";
 
 /** A rule ready to evaluate. */
@@ -10,7 +11,10 @@ export interface CompiledRule {
   readonly reason: string;
   /** The resolved requirement of an escalate rule (its own approval over `defaults.approval`); none without a route. */
   readonly approval: ApprovalRequirement | undefined;
+  /** Three-valued: whether the rule then applies is `applies(action, matches(call))` (truth.ts). */
   readonly matches: Predicate;
+  /** Why `matches` was unknown on a call; used only to word the reason of a rule that applied so. */
+  readonly explain: Explainer;
   /** Position in the policy's evaluation order: lower is tried first. */
   readonly rank: number;
 }

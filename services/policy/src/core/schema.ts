@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { parseDuration, PolicyAction } from "@airlock/shared";
+import { checkArgsSchema, type ArgsSchema } from "./args-schema.js";
 import { checkCondition, type Condition } from "./condition.js";
+import { checkGlob } from "./glob.js";
 
 // The policy document as written (DESIGN.md, "Policy language"). The schema validates and never
 // transforms: no defaults are filled in and strict objects refuse unknown keys, so the validated
@@ -39,6 +41,30 @@ export const ApprovalSpec = z.strictObject({
   on_timeout: z.enum(["deny", "allow"]).optional(),
 });
 
+/** A tool's `args` schema: checked by hand, like conditions (see args-schema.ts). */
+export const ArgsSchemaSpec = z.custom<ArgsSchema>().superRefine((value, ctx) => {
+  checkArgsSchema(value, (issue) =>
+    ctx.addIssue({
+      code: "custom",
+      path: issue.path,
+      message: issue.message,
+      ...(issue.at ? { params: { at: issue.at } } : {}),
+    }),
+  );
+});
+
+/** What a policy says of one tool (or every tool a glob matches): the schema its arguments must conform to. */
+export const ToolSpec = z.strictObject({ args: ArgsSchemaSpec });
+
+/** `tools:` — a tool name or glob → its spec. A call of a matching tool whose args do not conform is denied. */
+export const ToolsSpec = z.record(
+  Name.superRefine((key, ctx) => {
+    const problem = checkGlob(key);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  }),
+  ToolSpec,
+);
+
 /** One rule. */
 export const RuleSpec = z.strictObject({
   name: Name,
@@ -63,6 +89,7 @@ export const PolicyDocumentSchema = z.strictObject({
   defaults: DefaultsSpec,
   pools: z.record(Name, z.array(Name).min(1)).optional(),
   sensitive_tools: z.array(Name).optional(),
+  tools: ToolsSpec.optional(),
   rules: z.array(RuleSpec).optional(),
 });
 
@@ -72,6 +99,8 @@ export type PolicyDocument = z.output<typeof PolicyDocumentSchema>;
 export type ApprovalSpec = z.output<typeof ApprovalSpec>;
 /** A rule as written. */
 export type RuleSpec = z.output<typeof RuleSpec>;
+/** A tool's spec as written. */
+export type ToolSpec = z.output<typeof ToolSpec>;
 /** The defaults as written. */
 export type DefaultsSpec = z.output<typeof DefaultsSpec>;
 
@@ -86,5 +115,6 @@ export function allowedKeys(path: readonly (string | number)[]): readonly string
   if (first === "defaults" && second === "approval" && path.length === 2) return Object.keys(ApprovalSpec.shape);
   if (first === "rules" && typeof second === "number" && path.length === 2) return Object.keys(RuleSpec.shape);
   if (first === "rules" && third === "approval" && fourth === undefined) return Object.keys(ApprovalSpec.shape);
+  if (first === "tools" && path.length === 2) return Object.keys(ToolSpec.shape);
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { ARGS_SCHEMA_RULE } from "./args-check.js";
 import type { PolicyIssue } from "./issue.js";
 import type { ApprovalSpec, DefaultsSpec, PolicyDocument, RuleSpec } from "./schema.js";
 
@@ -51,6 +52,9 @@ export function checkSemantics(parts: DocumentParts): PolicyIssue[] {
   const firstIndex = new Map<string, number>();
   for (const { index, name } of parts.ruleNames) {
     const seen = firstIndex.get(name);
+    // The decisions of the tools schemas carry this name: a rule of that name would be mistaken for them.
+    if (name === ARGS_SCHEMA_RULE)
+      issues.push({ path: ["rules", index, "name"], message: `"${name}" is the name of tools schema denials` });
     if (seen === undefined) firstIndex.set(name, index);
     else
       issues.push({ path: ["rules", index, "name"], message: `duplicate rule name "${name}" (also rules[${seen}])` });
