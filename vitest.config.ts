@@ -24,6 +24,10 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/test/**/*.test.ts", "services/*/test/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+          // Some hooks start PGlite, a WebAssembly Postgres that runs initdb: 1-3 s on a quiet machine, past
+          // vitest's 10 s default on a loaded two-core one (seen while fault runs shared the machine).
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
