@@ -39,6 +39,24 @@ describe("VerdictWaiter", () => {
     waiter.forget(key("c-unknown"));
   });
 
+  it("leaves nothing behind when overlapping waits for one call end in any order", async () => {
+    const waiter = new VerdictWaiter();
+    const long = new AbortController();
+    const short = waiter.wait(key("c-1"), 1);
+    const longer = waiter.wait(key("c-1"), 60_000, long.signal);
+    expect(await short).toBeUndefined();
+    long.abort();
+    expect(await longer).toBeUndefined();
+    expect(waiter.pending).toBe(0);
+    // Both waiting: one verdict ends both.
+    const a = waiter.wait(key("c-2"), 60_000);
+    const b = waiter.wait(key("c-2"), 60_000);
+    const event = verdict("c-2");
+    waiter.deliver(event);
+    expect([await a, await b]).toEqual([event, event]);
+    expect(waiter.pending).toBe(0);
+  });
+
   it("still ends a wait when the caller's signal aborts", async () => {
     const waiter = new VerdictWaiter();
     const abort = new AbortController();

@@ -61,7 +61,11 @@ export interface WriteCheckpointOptions {
    * or disagree with the entries is refused.
    */
   kept?: SignedState;
-  /** Told, before COMMIT, what to keep once the checkpoint is committed. */
+  /**
+   * Told, before COMMIT, what to keep once the transaction commits: the new checkpoint, or — when nothing
+   * was new — how far the links were checked from the kept head (past another instance's checkpoints,
+   * each checked against the entries), so an instance that rarely signs does not fall ever further behind.
+   */
   keep?: (state: SignedState) => void;
 }
 
@@ -117,7 +121,19 @@ export async function writeCheckpoint(
       }
       if (rows.length < want) break;
     }
-    if (frontier.size <= start) return undefined;
+    if (frontier.size <= start) {
+      // Nothing to sign, but every link from the kept head on was checked (and another instance's
+      // checkpoint matched where it stands): go on from here next time, rather than from ever further back.
+      if (frontier.size > from) {
+        options.keep?.({
+          tree_size: frontier.size,
+          root_hash: frontier.root().toString("hex"),
+          head_hash: head.toString("hex"),
+          frontier: frontier.toBytes().toString("hex"),
+        });
+      }
+      return undefined;
+    }
     const signed = signCheckpoint(
       {
         chain,

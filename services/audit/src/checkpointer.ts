@@ -124,7 +124,7 @@ export class Checkpointer {
         ...(kept ? { kept } : {}),
         keep: (next) => (signedState = next),
       });
-      if (checkpoint && signedState) await state.keep(chain, signedState);
+      if (signedState) await state.keep(chain, signedState);
       if (checkpoint) {
         this.#covered.set(chain, checkpoint.tree_size);
         this.#log.info(

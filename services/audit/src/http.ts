@@ -5,6 +5,7 @@ import { DEFAULT_CHAIN } from "./core/entry.js";
 import { consistencyProof, inclusionProof, type ProofRefusal } from "./proofs.js";
 import { latestCheckpoint, listCheckpoints, listKeys, signedPart, type StoredCheckpoint } from "./store/checkpoints.js";
 import { listEntries } from "./store/events.js";
+import { listChains } from "./store/log.js";
 import { Coalescer } from "./verify/coalesce.js";
 import { verify, type VerifyReport } from "./verify/verify.js";
 
@@ -72,6 +73,10 @@ export function auditRoutes(deps: AuditRoutesDeps): FastifyPluginAsync {
 
     app.get("/v1/audit/verify", async (request, reply) => {
       const query = parse(VerifyQuery, request.query);
+      // A made-up chain name must not take a place among the waiting verifications.
+      if (query.chain !== undefined && !(await listChains(sql)).includes(query.chain)) {
+        throw new HttpError(404, "not_found", `no chain ${query.chain}`);
+      }
       const report = verifications.run(query.chain ?? "", () =>
         verify(sql, query.chain === undefined ? {} : { chain: query.chain }),
       );

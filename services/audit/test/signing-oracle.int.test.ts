@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMetrics, createTransport, silentLogger, type SqlClient, type Transport } from "@airlock/shared";
 import { createTestDatabase, uniqueNamespace, waitFor, type TestDatabase } from "@airlock/shared/testing";
-import { CHECKPOINT_STATE_FILE, startAuditService, type RunningAuditService } from "../src/index.js";
+import { CHECKPOINT_STATE_FILE, startAuditService, writeCheckpoint, type RunningAuditService } from "../src/index.js";
+import type { SignedState } from "../src/checkpoint-writer.js";
 import { appendEvents } from "../src/store/append.js";
-import { asSuperuser, migrateAudit, testConfig, toolCall } from "./helpers.js";
+import { asSuperuser, migrateAudit, newSigner, testConfig, toolCall } from "./helpers.js";
 
 // A database superuser rewrites the chain and deletes the checkpoints, then restarts the checkpointer. It
 // keeps what it signed last in a file beside its key, outside the database, so it will not sign the rewrite.
@@ -107,6 +108,28 @@ describe("the checkpointer is no signing oracle", () => {
     const service = await start();
     await service.checkpointNow();
     expect(await checkpoints(db.sql)).toBe(1);
+  });
+
+  it("follows another instance's checkpoints when it has nothing new to sign", async () => {
+    const [a, b] = [newSigner(), newSigner()];
+    let bKept: SignedState | undefined;
+    await appendEvents(db.sql, [toolCall("agent-a", 0), toolCall("agent-a", 1)]);
+    await writeCheckpoint(db.sql, { chain: "main", signer: b, now: new Date(), keep: (s) => (bKept = s) });
+    expect(bKept?.tree_size).toBe(2);
+    // A signs everything after that; B, asked next, has nothing new.
+    await appendEvents(db.sql, [toolCall("agent-a", 2), toolCall("agent-a", 3), toolCall("agent-a", 4)]);
+    await writeCheckpoint(db.sql, { chain: "main", signer: a, now: new Date() });
+    let next: SignedState | undefined;
+    const signed = await writeCheckpoint(db.sql, {
+      chain: "main",
+      signer: b,
+      now: new Date(),
+      kept: bKept!,
+      keep: (s) => (next = s),
+    });
+    expect(signed).toBeUndefined();
+    // B checked A's checkpoint against the entries and goes on from there.
+    expect(next).toMatchObject({ tree_size: 5 });
   });
 
   it("keeps its state beside its key", async () => {

@@ -24,7 +24,8 @@ function keyOf(call: CallKey): string {
  * policy, a redelivery) is kept briefly, so `wait` after `publish` never misses it.
  */
 export class VerdictWaiter {
-  readonly #waiting = new Map<string, Waiting>();
+  // Every wait for a call, so that one that ends (a timeout) never leaves or restores another's entry.
+  readonly #waiting = new Map<string, Set<Waiting>>();
   readonly #early = new Map<string, AirlockEvent<"airlock.verdict.final">>();
   // How many waits each call id has: a second wait for an id already waited on is another call reusing it.
   readonly #callIds = new Map<string, number>();
@@ -46,7 +47,8 @@ export class VerdictWaiter {
     if (this.#decided.size > this.#earlyLimit) this.#decided.delete(this.#decided.values().next().value as string);
     const waiting = this.#waiting.get(key);
     if (waiting) {
-      waiting.resolve(event);
+      // One verdict ends every wait for the same call (two requests waiting on one call id and action).
+      for (const entry of [...waiting]) entry.resolve(event);
       return;
     }
     this.#early.set(key, event);
@@ -73,7 +75,6 @@ export class VerdictWaiter {
       this.#early.delete(key);
       return Promise.resolve(early);
     }
-    const previous = this.#waiting.get(key);
     return new Promise((resolve) => {
       let done = false;
       const finish = (event: AirlockEvent<"airlock.verdict.final"> | undefined): void => {
@@ -81,22 +82,21 @@ export class VerdictWaiter {
         done = true;
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
-        if (this.#waiting.get(key) === entry) {
-          if (previous) this.#waiting.set(key, previous);
-          else this.#waiting.delete(key);
-        }
+        const waits = this.#waiting.get(key);
+        waits?.delete(entry);
+        if (waits?.size === 0) this.#waiting.delete(key);
         const left = (this.#callIds.get(call.call_id) ?? 1) - 1;
         if (left > 0) this.#callIds.set(call.call_id, left);
         else this.#callIds.delete(call.call_id);
-        // One verdict ends every wait for the same call (two requests waiting on one call id and action).
-        if (event) previous?.resolve(event);
         resolve(event);
       };
       const entry: Waiting = { resolve: finish };
       const onAbort = (): void => finish(undefined);
       const timer = setTimeout(() => finish(undefined), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiting.set(key, entry);
+      const waits = this.#waiting.get(key);
+      if (waits) waits.add(entry);
+      else this.#waiting.set(key, new Set([entry]));
       this.#callIds.set(call.call_id, (this.#callIds.get(call.call_id) ?? 0) + 1);
       if (signal?.aborted) finish(undefined);
     });
@@ -107,7 +107,7 @@ export class VerdictWaiter {
    * For a call that will get no verdict, such as one whose publish failed, without an AbortSignal per call.
    */
   forget(call: CallKey): void {
-    this.#waiting.get(keyOf(call))?.resolve(undefined);
+    for (const entry of [...(this.#waiting.get(keyOf(call)) ?? [])]) entry.resolve(undefined);
   }
 
   /** Calls still waiting. */

@@ -27,7 +27,17 @@ export async function claimEvent(tx: Queryable, event: AirlockEvent): Promise<Cl
   );
   const row = rows[0]!;
   if (row.claimed) return "claimed";
-  return row.digest === null || row.digest === digest ? "seen" : "conflict";
+  let stored = row.digest;
+  if (stored === null) {
+    // Claimed by a transaction that committed while this statement waited on the key: its snapshot
+    // could not see the row. A statement of its own can (READ COMMITTED).
+    const { rows: again } = await tx.query<{ digest: string | null }>(
+      `select digest from approvals.processed_events where event_id = $1`,
+      [event.id],
+    );
+    stored = again[0]?.digest ?? null;
+  }
+  return stored === null || stored === digest ? "seen" : "conflict";
 }
 
 /** Remember that the agent cancelled a call, for a request that may not exist yet. */

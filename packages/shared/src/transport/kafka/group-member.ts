@@ -232,10 +232,11 @@ export class GroupMember implements RawConsumer {
       try {
         incarnation.consumer.seek({ topic: message.topic, partition, offset: handout.offset.toString() });
       } catch (seekError) {
-        this.#log.warn(
-          { ...where, err: seekError },
-          "could not rewind the partition; the message comes after a rejoin",
-        );
+        // Nothing past the message is handed out until it comes again (PartitionOffsets): without the
+        // seek it would not, so the consumer is replaced, and its successor reads on from the committed offset.
+        this.#log.warn({ ...where, err: seekError }, "could not rewind the partition; replacing the consumer");
+        incarnation.dead = true;
+        this.#recover();
       }
     }
   }

@@ -69,12 +69,13 @@ export class IdempotentProducer {
   }
 
   async #run(what: string, send: (producer: Producer) => Promise<void>): Promise<void> {
+    const used = this.#producer;
     try {
       await this.#connectReplacement();
-      await send(this.#producer);
+      await send(used);
     } catch (error) {
       if (producerStateLost(error)) {
-        this.#replace(error);
+        this.#replace(used, error);
         throw new UnavailableError(
           `${what} failed: the broker lost this producer's sequence; a new producer takes over`,
           {
@@ -87,7 +88,7 @@ export class IdempotentProducer {
       // sequence numbers back, and would give them to the next messages; the broker takes a batch with a
       // sequence it has seen for a duplicate, whatever it carries, answers "written" and drops it. A new
       // producer id starts sequences afresh, so what is sent next is never mistaken for what went before.
-      if (fault.retriable) this.#replace(error);
+      if (fault.retriable) this.#replace(used, error);
       throw fault;
     }
   }
@@ -106,8 +107,9 @@ export class IdempotentProducer {
     await this.#connecting;
   }
 
-  #replace(reason: unknown): void {
-    const retired = this.#producer;
+  /** Retire `retired`, unless another failure replaced it already: a send fails only its own producer. */
+  #replace(retired: Producer, reason: unknown): void {
+    if (retired !== this.#producer) return;
     this.#log.warn({ err: reason }, "kafka producer out of step with the broker; replacing it");
     this.#producer = this.#create();
     this.#mustConnect = true;
