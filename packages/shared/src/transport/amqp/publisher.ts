@@ -6,6 +6,9 @@ import type { Logger } from "../../lifecycle/logger.js";
 import type { AmqpConnection } from "./connection.js";
 import { isRequestError, ManagedChannel } from "./managed-channel.js";
 import { probeTopic, RefusedTopics } from "./topic-probe.js";
+
+/** How many topics a new channel declares again up front. */
+const MAX_REDECLARED = 4096;
 import { declareGroup, declareTopic, MAX_ROUTING_KEY_BYTES } from "./topology.js";
 
 /** Options of an {@link AmqpPublisher}. */
@@ -22,7 +25,8 @@ export interface AmqpPublisherOptions {
  * before its confirm is sent again — at least once: the broker may have had it, and consumers are
  * idempotent. Every topic it declared is re-declared on each new channel; a topic is declared first on a
  * channel of its own ({@link probeTopic}), so one the broker refuses never joins that set, never breaks
- * the channel other publishes use, and is remembered: publishing to it again fails at once, for good.
+ * the channel other publishes use, and is remembered: publishing to it again fails at once, for a while
+ * (a minute: REFUSAL_TTL_MS in topic-probe.ts).
  */
 export class AmqpPublisher {
   readonly #options: AmqpPublisherOptions;
@@ -59,7 +63,7 @@ export class AmqpPublisher {
             // would be refused in turn. The channel is gone with the refusal; the next one is set up without it.
             if (isRequestError(error)) {
               this.#topics.delete(topic);
-              this.#refused.add(topic, describe(error));
+              this.#refused.add(topic, describe(error), true);
             }
             throw error;
           }
@@ -178,6 +182,9 @@ export class AmqpPublisher {
       if (!this.#topics.has(topic)) {
         await probeTopic(this.#connection.current, topic, this.#refused, this.#options.log);
         this.#topics.add(topic);
+        // Every agent may name reply topics of its own: re-declare on each new channel only the newest few
+        // thousand (the others are declared again when next published to), so a reconnect stays quick.
+        if (this.#topics.size > MAX_REDECLARED) this.#topics.delete(this.#topics.values().next().value as string);
       }
       declared?.add(topic);
     }

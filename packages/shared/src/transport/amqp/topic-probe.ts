@@ -8,29 +8,57 @@ import { declareTopic } from "./topology.js";
 const MAX_REFUSED = 10_000;
 
 /**
+ * How long a refusal is remembered before the broker is asked again: long enough that a flood of
+ * publishes to a refused name costs one channel a minute, short enough that a refusal that was not for
+ * good (an authentication backend that timed out answers ACCESS_REFUSED too) does not last the process.
+ */
+export const REFUSAL_TTL_MS = 60_000;
+
+interface Refusal {
+  reason: string;
+  at: number;
+  /** The broker had declared this topic for us before: losing it is an outage to wait out, not a verdict. */
+  wasDeclared: boolean;
+}
+
+/**
  * Topic names RabbitMQ refused to declare, with its reason. A refusal (403 on `amq.*` or a name outside
- * the user's permissions, 406 on an exchange of another type such as `airlock.dlx`) does not change by
- * asking again, so a later publish to one fails at once instead of costing a channel each time. Kept for
- * the life of the process: a restart asks again (permissions may have been granted since).
+ * the user's permissions, 406 on an exchange of another type such as `airlock.dlx`) seldom changes by
+ * asking again, so a later publish to one fails at once instead of costing a channel each time, for
+ * {@link REFUSAL_TTL_MS}.
  */
 export class RefusedTopics {
-  readonly #reasons = new Map<string, string>();
+  readonly #refusals = new Map<string, Refusal>();
+  readonly #now: () => number;
 
-  /** The broker's reason for refusing `topic`, or undefined when it never did. */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** The broker's reason for refusing `topic` lately, or undefined when it did not. */
   reason(topic: string): string | undefined {
-    return this.#reasons.get(topic);
+    const refusal = this.#refusals.get(topic);
+    if (refusal && this.#now() - refusal.at > REFUSAL_TTL_MS) this.#refusals.delete(topic);
+    return this.#refusals.get(topic)?.reason;
   }
 
-  /** Remember that the broker refused `topic`. */
-  add(topic: string, reason: string): void {
-    this.#reasons.delete(topic);
-    this.#reasons.set(topic, reason);
-    if (this.#reasons.size > MAX_REFUSED) this.#reasons.delete(this.#reasons.keys().next().value as string);
+  /** Remember that the broker refused `topic` (one it had declared before, when `wasDeclared`). */
+  add(topic: string, reason: string, wasDeclared = false): void {
+    this.#refusals.delete(topic);
+    this.#refusals.set(topic, { reason, at: this.#now(), wasDeclared });
+    if (this.#refusals.size > MAX_REFUSED) this.#refusals.delete(this.#refusals.keys().next().value as string);
   }
 
-  /** The error a publish to a refused topic fails with: not retriable, it is the broker's answer. */
+  /**
+   * The error a publish to a refused topic fails with: not retriable for a name the broker never took
+   * (its answer, for an outbox row to dead-letter); retriable for one it had declared before — Airlock's
+   * own topics, whose outbox rows must wait for the permission to come back, never be dead-lettered.
+   */
   error(topic: string, reason: string): AirlockError {
-    return new AirlockError(`RabbitMQ refused topic ${topic}: ${reason}`, { code: "broker_refused", retriable: false });
+    const wasDeclared = this.#refusals.get(topic)?.wasDeclared ?? false;
+    return wasDeclared
+      ? new UnavailableError(`RabbitMQ refuses topic ${topic}, which it had declared before: ${reason}`)
+      : new AirlockError(`RabbitMQ refused topic ${topic}: ${reason}`, { code: "broker_refused", retriable: false });
   }
 }
 
