@@ -129,6 +129,33 @@ export function describeCallSuite(name: string, start: () => Promise<HostileTarg
       60_000,
     );
 
+    it("an event id reused with other content: dead-lettered as a conflict by audit, the first kept", async () => {
+      const call = { agent_id: "decoy-bot", tool: "search_documents", args: { n: 1 } };
+      const callId = `decoy-${newId()}`;
+      const first = createEvent({
+        type: "airlock.tool_call.requested",
+        source: "agent/decoy-bot",
+        subject: callId,
+        data: { ...call, call_id: callId, run_id: callId, action_digest: actionDigest(call) },
+      });
+      await target.transport.publish(first);
+      const other = { ...call, tool: "delete_database" };
+      const decoy = { ...first, data: { ...first.data, tool: "delete_database", action_digest: actionDigest(other) } };
+      await waitFor(async () => {
+        const response = await fetch(`${target.url()}/v1/audit/events?subject=${callId}`);
+        const { events } = (await response.json()) as { events: Array<{ event: { id: string } }> };
+        return events.some((entry) => entry.event.id === first.id);
+      }, "the first event in the audit log");
+      await target.transport.publish(decoy);
+      await waitFor(
+        () => letters.naming(first.id).some((l) => l.data.consumer.endsWith("audit")),
+        "audit's dead letter for the conflicting copy",
+      );
+      const letter = letters.naming(first.id).find((l) => l.data.consumer.endsWith("audit"))!;
+      expect(letter.data.reason).toContain("recorded with other content");
+      await stillDecides();
+    }, 60_000);
+
     it("a reply_to of the agent's own still gets its verdict there", async () => {
       const replyTo = `airlock.replies.own-bot.inbox-${newId()
         .replace(/[^A-Za-z0-9]/g, "")
