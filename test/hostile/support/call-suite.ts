@@ -36,7 +36,11 @@ export function describeCallSuite(name: string, start: () => Promise<HostileTarg
       await target?.stop();
     });
 
-    /** Good calls are still decided, each within a second, and none is lost. */
+    /**
+     * Good calls are still decided, and none is lost. Each within 5 s: on a quiet machine a call takes a
+     * few milliseconds, and what this guards against was an Airlock down for good (or for the agents' 30 s);
+     * CI runs it beside the fault suites, where a second is sometimes not enough.
+     */
     async function stillDecides(): Promise<void> {
       const url = target.url();
       for (let i = 0; i < 5; i++) {
@@ -44,7 +48,7 @@ export function describeCallSuite(name: string, start: () => Promise<HostileTarg
         const { status, json } = await post(url, { agent_id: "good-agent", tool: "search_documents" }, "?wait=5s");
         expect(status).toBe(200);
         expect((json["verdict"] as { allowed: boolean }).allowed).toBe(true);
-        expect(Date.now() - started, "a good call decided within a second").toBeLessThan(1000);
+        expect(Date.now() - started, "a good call decided within 5 s").toBeLessThan(5000);
       }
     }
 

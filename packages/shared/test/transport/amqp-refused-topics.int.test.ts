@@ -88,16 +88,18 @@ describe.each(variants)("a RabbitMQ publisher refused a topic, $name", ({ namesp
         const error = await transport.publish(toolCall(), { topic }).catch((e: unknown) => e);
         expect(error, topic).toBeInstanceOf(AirlockError);
         expect(error).toMatchObject({ code: "broker_refused", retriable: false });
-        // Asked again: refused at once, without another channel.
-        const started = Date.now();
-        const again = await transport.publish(toolCall(), { topic }).catch((e: unknown) => e);
+        // Asked again: refused at once, without another channel — before the event loop reaches any I/O.
+        const again = await Promise.race([
+          transport.publish(toolCall(), { topic }).catch((e: unknown) => e),
+          new Promise((resolve) => setImmediate(() => resolve("went to the broker"))),
+        ]);
         expect(again).toMatchObject({ code: "broker_refused", retriable: false });
-        expect(Date.now() - started).toBeLessThan(50);
         const next = toolCall();
         sent.push(next);
         const before = Date.now();
         await transport.publish(next, { topic: good });
-        expect(Date.now() - before, "a good publish after a refusal").toBeLessThan(1000);
+        // Not an outage to wait out (before the fix: 30 s); generous, as CI runs this beside the fault suites.
+        expect(Date.now() - before, "a good publish after a refusal").toBeLessThan(10_000);
       }
       await waitFor(() => seen.length === sent.length, "every good publish delivered");
       expect(seen.map((e) => e.id)).toEqual(sent.map((e) => e.id));
@@ -141,7 +143,8 @@ describe.each(variants)("a RabbitMQ publisher refused a topic, $name", ({ namesp
             new RegExp(`^the broker refused the outbox row for ${topic}: RabbitMQ refused topic`),
           );
         }
-        // And new rows after them are published within a second, through the same publisher.
+        // And new rows after them are published through the same publisher, without waiting out an outage
+        // (before the fix: 30 s). The bound is generous because CI runs this beside the fault suites.
         const rows = await db.sql.transaction((tx) =>
           enqueueEvents(tx, "svc", [
             { event: toolCall(), topic: refused[0]! },
@@ -150,9 +153,9 @@ describe.each(variants)("a RabbitMQ publisher refused a topic, $name", ({ namesp
         );
         const started = Date.now();
         await relay.dispatch(rows);
-        await waitFor(() => seen.length === refused.length + 1, "the new good row", 1000);
-        expect(Date.now() - started).toBeLessThan(1000);
-        await waitFor(() => letters.length === refused.length + 1, "the new refused row dead-lettered", 1000);
+        await waitFor(() => seen.length === refused.length + 1, "the new good row", 10_000);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        await waitFor(() => letters.length === refused.length + 1, "the new refused row dead-lettered", 10_000);
         await relay.drained();
         expect((await db.sql.query("select id from svc.outbox")).rows).toEqual([]);
       } finally {
